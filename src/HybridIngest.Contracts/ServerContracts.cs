@@ -1,0 +1,82 @@
+using System.Text.Json.Serialization;
+
+namespace HybridIngest.Contracts;
+
+/// <summary>Body of <c>POST /process-image</c>. The seed lab's Lambda sends image_url and timestamp.</summary>
+public sealed record ProcessImageRequest(
+    [property: JsonPropertyName("image_url")] string? ImageUrl,
+    [property: JsonPropertyName("timestamp")] string? Timestamp = null,
+    [property: JsonPropertyName("request_id")] string? RequestId = null);
+
+/// <summary>200 answer of <c>POST /process-image</c>: the lab's fields first, then ours.</summary>
+public sealed record ProcessImageResponse
+{
+    [JsonPropertyName("success")] public bool Success { get; init; } = true;
+    [JsonPropertyName("message")] public string Message { get; init; } = "Image processed successfully";
+    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
+    [JsonPropertyName("s3_location")] public required string S3Location { get; init; }
+    [JsonPropertyName("file_size")] public required long FileSize { get; init; }
+    [JsonPropertyName("file_extension")] public required string FileExtension { get; init; }
+    [JsonPropertyName("timestamp")] public required string Timestamp { get; init; }
+    [JsonPropertyName("bucket")] public required string Bucket { get; init; }
+    [JsonPropertyName("key")] public required string Key { get; init; }
+    [JsonPropertyName("content_type")] public required string ContentType { get; init; }
+    [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
+    [JsonPropertyName("download_ms")] public required long DownloadMs { get; init; }
+    [JsonPropertyName("upload_ms")] public required long UploadMs { get; init; }
+    [JsonPropertyName("total_ms")] public required long TotalMs { get; init; }
+    [JsonPropertyName("request_id")] public string? RequestId { get; init; }
+}
+
+/// <summary>
+/// Error answer of the server (<c>application/problem+json</c>, RFC 9457) with the lab-style
+/// <c>error</c> string and a stable machine <see cref="Code"/> from <see cref="ErrorCodes"/>.
+/// </summary>
+public sealed record ErrorResponse
+{
+    [JsonPropertyName("type")] public string? Type { get; init; }
+    [JsonPropertyName("title")] public required string Title { get; init; }
+    [JsonPropertyName("status")] public required int Status { get; init; }
+    [JsonPropertyName("detail")] public required string Detail { get; init; }
+    [JsonPropertyName("success")] public bool Success { get; init; }
+    [JsonPropertyName("error")] public required string Error { get; init; }
+    [JsonPropertyName("code")] public required string Code { get; init; }
+    [JsonPropertyName("request_id")] public string? RequestId { get; init; }
+}
+
+/// <summary>The stable machine codes of every failure the pipeline reports.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidRequest = "invalid_request";
+    public const string InvalidUrl = "invalid_url";
+    public const string BlockedDestination = "blocked_destination";
+    public const string DownloadFailed = "download_failed";
+    public const string OriginTimeout = "origin_timeout";
+    public const string NotAnImage = "not_an_image";
+    public const string TooLarge = "too_large";
+    public const string StorageFailed = "storage_failed";
+    public const string Overloaded = "overloaded";
+
+    /// <summary>The function could not reach the server (function side only).</summary>
+    public const string ServerUnreachable = "server_unreachable";
+
+    /// <summary>The server did not answer before the function's deadline (function side only).</summary>
+    public const string ServerTimeout = "server_timeout";
+
+    /// <summary>The server answered with something that is not its JSON contract (function side only).</summary>
+    public const string BadServerResponse = "bad_server_response";
+}
+
+/// <summary><c>GET /health</c> and <c>GET /ready</c>.</summary>
+public sealed record HealthResponse(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("service")] string Service,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("bucket")] string? Bucket = null,
+    [property: JsonPropertyName("detail")] string? Detail = null);
+
+/// <summary><c>GET /</c>: what this service is and what it serves.</summary>
+public sealed record ServiceInfo(
+    [property: JsonPropertyName("service")] string Service,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("endpoints")] IReadOnlyDictionary<string, string> Endpoints);

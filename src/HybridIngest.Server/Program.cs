@@ -1,0 +1,4 @@
+var app = WebApplication.CreateSlimBuilder(args).Build();
+app.Run();
+
+public partial class Program;
