@@ -15,4 +15,5 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(FunctionResponse))]
 [JsonSerializable(typeof(FunctionResponseBody))]
 [JsonSerializable(typeof(LambdaError))]
+[JsonSerializable(typeof(LocalStackStatus))]
 public sealed partial class HybridIngestJsonContext : JsonSerializerContext;

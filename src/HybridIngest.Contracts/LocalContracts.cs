@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+
+namespace HybridIngest.Contracts;
+
+/// <summary>
+/// The local stack that <c>hybrid local up</c> started: written to <c>.hybrid/state.json</c>,
+/// printed by <c>hybrid local status --json</c>, read by invoke, verify and bench.
+/// </summary>
+public sealed record LocalStackStatus
+{
+    /// <summary>The local Lambda host's Invoke API (<c>aws lambda invoke --endpoint-url</c>).</summary>
+    [JsonPropertyName("lambda_endpoint")] public required string LambdaEndpoint { get; init; }
+    [JsonPropertyName("function_name")] public required string FunctionName { get; init; }
+    [JsonPropertyName("server_url")] public required string ServerUrl { get; init; }
+
+    /// <summary>moto_server's address: the S3 endpoint and every other emulated AWS API.</summary>
+    [JsonPropertyName("s3_endpoint")] public required string S3Endpoint { get; init; }
+    [JsonPropertyName("bucket")] public required string Bucket { get; init; }
+    [JsonPropertyName("region")] public required string Region { get; init; }
+    [JsonPropertyName("started_at")] public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Every process <c>up</c> started; <c>down</c> stops exactly these.</summary>
+    [JsonPropertyName("processes")] public required IReadOnlyList<LocalProcess> Processes { get; init; }
+}
+
+/// <summary>
+/// One process of the local stack, with what identifies it beyond its pid (its start time and
+/// command line), so that a recycled pid is never taken for it.
+/// </summary>
+public sealed record LocalProcess
+{
+    /// <summary>moto, server or lambda-host.</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("pid")] public required int Pid { get; init; }
+    [JsonPropertyName("port")] public required int Port { get; init; }
+    [JsonPropertyName("process_started_at")] public required DateTimeOffset ProcessStartedAt { get; init; }
+    [JsonPropertyName("command_line")] public required string CommandLine { get; init; }
+    [JsonPropertyName("log_file")] public required string LogFile { get; init; }
+
+    /// <summary>Only in <c>status</c> output: whether the process is still the one <c>up</c> started.</summary>
+    [JsonPropertyName("alive")] public bool? Alive { get; init; }
+}
