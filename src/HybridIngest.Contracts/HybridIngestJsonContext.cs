@@ -16,4 +16,6 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(FunctionResponseBody))]
 [JsonSerializable(typeof(LambdaError))]
 [JsonSerializable(typeof(LocalStackStatus))]
+[JsonSerializable(typeof(StoredImagesFile))]
+[JsonSerializable(typeof(BenchResults))]
 public sealed partial class HybridIngestJsonContext : JsonSerializerContext;
