@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using HybridIngest.Contracts;
+
+namespace HybridIngest.Function;
+
+/// <summary>
+/// The handler: reads the image URL from the event (either of the lab's shapes), has the server
+/// ingest it, and answers in the lab's <c>{"statusCode", "body"}</c> shape. It never throws for
+/// bad input or a failing server: those are answers (400, 502, 504), not function errors.
+/// </summary>
+sealed class ImageFunction(ServerClient server)
+{
+    public const string SuccessMessage = "Image processed successfully";
+
+    const string EventShapes = "send {\"image_url\": \"https://…\"} or {\"body\": \"{\\\"image_url\\\": \\\"https://…\\\"}\"}";
+
+    public async Task<byte[]> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var response = await RespondAsync(invocation, cancellationToken);
+        JsonLog.Invocation(invocation.RequestId, response.Response.StatusCode, response.Body.Code, response.ImageUrl,
+            response.Body.LambdaEc2CallTimeMs, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2));
+        return JsonSerializer.SerializeToUtf8Bytes(response.Response, HybridIngestJsonContext.Default.FunctionResponse);
+    }
+
+    async Task<(FunctionResponse Response, FunctionResponseBody Body, string? ImageUrl)> RespondAsync(Invocation invocation, CancellationToken cancellationToken)
+    {
+        if (ReadImageUrl(invocation.Payload, out var problem) is not { } imageUrl)
+        {
+            var invalid = new FunctionResponseBody { Error = problem, Code = ErrorCodes.InvalidRequest, RequestId = invocation.RequestId };
+            return (Respond(400, invalid), invalid, null);
+        }
+
+        var request = new ProcessImageRequest(imageUrl, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), invocation.RequestId);
+        var started = Stopwatch.GetTimestamp();
+        FunctionResponseBody body;
+        int statusCode;
+        try
+        {
+            var answer = await server.PostAsync(request, invocation.Deadline, cancellationToken);
+            statusCode = answer.StatusCode;
+            body = answer.StatusCode is >= 200 and < 300
+                ? new FunctionResponseBody { Message = SuccessMessage, Result = answer.Body }
+                : new FunctionResponseBody
+                {
+                    Error = StringProperty(answer.Body, "error") ?? $"The server answered HTTP {answer.StatusCode}.",
+                    Code = StringProperty(answer.Body, "code") ?? ErrorCodes.BadServerResponse,
+                    Result = answer.Body,
+                };
+        }
+        catch (ServerCallException e)
+        {
+            statusCode = e.StatusCode;
+            body = new FunctionResponseBody { Error = e.Message, Code = e.Code };
+        }
+        body = body with
+        {
+            LambdaEc2CallTimeMs = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2),
+            RequestId = invocation.RequestId,
+        };
+        return (Respond(statusCode, body), body, imageUrl);
+    }
+
+    /// <summary>The image URL, or null with a problem that tells the caller what to send.</summary>
+    static string? ReadImageUrl(byte[] payload, out string problem)
+    {
+        try
+        {
+            var functionEvent = JsonSerializer.Deserialize(payload, HybridIngestJsonContext.Default.FunctionEvent);
+            if (functionEvent is { ImageUrl: null, Body: { } body })
+            {
+                functionEvent = JsonSerializer.Deserialize(body, HybridIngestJsonContext.Default.FunctionEvent);
+            }
+            if (string.IsNullOrWhiteSpace(functionEvent?.ImageUrl))
+            {
+                problem = $"The event has no image_url: {EventShapes}.";
+                return null;
+            }
+            problem = "";
+            return functionEvent.ImageUrl;
+        }
+        catch (JsonException)
+        {
+            problem = $"The event is not valid JSON with a string image_url: {EventShapes}.";
+            return null;
+        }
+    }
+
+    static string? StringProperty(JsonElement json, string name) =>
+        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    static FunctionResponse Respond(int statusCode, FunctionResponseBody body) =>
+        new(statusCode, JsonSerializer.Serialize(body, HybridIngestJsonContext.Default.FunctionResponseBody));
+}

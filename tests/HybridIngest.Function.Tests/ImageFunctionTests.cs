@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json;
+using HybridIngest.Contracts;
+using HybridIngest.Offline;
+using Microsoft.AspNetCore.Http;
+
+namespace HybridIngest.Function.Tests;
+
+public sealed class ImageFunctionTests
+{
+    const string ImageUrl = "https://images.example/cat.png";
+    const string StoredJson = """{"success":true,"message":"Image processed successfully","image_id":"abc","key":"images/abc.png"}""";
+
+    static readonly HttpClient Http = ServerClient.CreateHttpClient();
+
+    static Task Answer(HttpContext context, int status, string body, string contentType = "application/json")
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        return context.Response.WriteAsync(body);
+    }
+
+    static async Task<(FunctionResponse Response, JsonElement Body)> InvokeAsync(Uri serverBase, string payload, TimeSpan? remaining = null)
+    {
+        var function = new ImageFunction(new ServerClient(Http, new Uri(serverBase, "process-image")));
+        var invocation = new Invocation("req-1", DateTimeOffset.UtcNow + (remaining ?? TimeSpan.FromSeconds(30)), null, null, Encoding.UTF8.GetBytes(payload));
+        var bytes = await function.HandleAsync(invocation, CancellationToken.None);
+        var response = JsonSerializer.Deserialize(bytes, HybridIngestJsonContext.Default.FunctionResponse)!;
+        return (response, JsonDocument.Parse(response.Body).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task PostsImageUrlTimestampAndRequestIdAndWrapsTheServerAnswer()
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, 200, StoredJson));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("Image processed successfully", body.GetProperty("message").GetString());
+        Assert.Equal("images/abc.png", body.GetProperty("result").GetProperty("key").GetString());
+        Assert.True(body.GetProperty("lambda_ec2_call_time_ms").GetDouble() > 0);
+        var (sent, requestIdHeader) = Assert.Single(server.Received);
+        var request = JsonSerializer.Deserialize(sent, HybridIngestJsonContext.Default.ProcessImageRequest)!;
+        Assert.Equal(ImageUrl, request.ImageUrl);
+        Assert.Equal("req-1", request.RequestId);
+        Assert.Equal("req-1", requestIdHeader);
+        Assert.True(DateTimeOffset.TryParse(request.Timestamp, out _));
+    }
+
+    [Fact]
+    public async Task AcceptsTheApiGatewayShapeWithTheEventInBody()
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, 200, StoredJson));
+
+        var (response, _) = await InvokeAsync(server.BaseUri, JsonSerializer.Serialize(new { body = $$"""{"image_url":"{{ImageUrl}}"}""" }));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains(ImageUrl, Assert.Single(server.Received).Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("[1,2]")]
+    [InlineData("{}")]
+    [InlineData("""{"image_url": 42}""")]
+    [InlineData("""{"image_url": "  "}""")]
+    [InlineData("""{"body": "not json"}""")]
+    [InlineData("""{"body": {"image_url": "https://images.example/cat.png"}}""")]
+    [InlineData("""{"body": "{\"url\": \"https://images.example/cat.png\"}"}""")]
+    public async Task RejectsBadEventsWith400InvalidRequestWithoutCallingTheServer(string payload)
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, 200, StoredJson));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, payload);
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal(ErrorCodes.InvalidRequest, body.GetProperty("code").GetString());
+        Assert.Contains("image_url", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Empty(server.Received);
+    }
+
+    [Fact]
+    public async Task PassesTheServerErrorStatusCodeAndMessageThrough()
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, 400,
+            """{"status":400,"title":"Bad URL","detail":"d","error":"image_url must be http(s)","code":"invalid_url"}""", "application/problem+json"));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal(ErrorCodes.InvalidUrl, body.GetProperty("code").GetString());
+        Assert.Equal("image_url must be http(s)", body.GetProperty("error").GetString());
+        Assert.Equal(400, body.GetProperty("result").GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnswersServerUnreachableWith502()
+    {
+        var closedPort = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+
+        var (response, body) = await InvokeAsync(closedPort, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(502, response.StatusCode);
+        Assert.Equal(ErrorCodes.ServerUnreachable, body.GetProperty("code").GetString());
+        Assert.True(body.TryGetProperty("lambda_ec2_call_time_ms", out _));
+    }
+
+    [Fact]
+    public async Task AnswersServerTimeoutWith504BeforeTheDeadline()
+    {
+        var release = new TaskCompletionSource();
+        await using var server = await StandInServer.StartAsync(context => release.Task.WaitAsync(context.RequestAborted));
+        try
+        {
+            var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""", remaining: TimeSpan.FromSeconds(1.5));
+
+            Assert.Equal(504, response.StatusCode);
+            Assert.Equal(ErrorCodes.ServerTimeout, body.GetProperty("code").GetString());
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task AnswersAtOnceWith504WhenNoTimeIsLeft()
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, 200, StoredJson));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""", remaining: TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(504, response.StatusCode);
+        Assert.Equal(ErrorCodes.ServerTimeout, body.GetProperty("code").GetString());
+        Assert.Empty(server.Received);
+    }
+
+    [Theory]
+    [InlineData(200, "<html>oops</html>", "text/html")]
+    [InlineData(500, "Internal Server Error", "text/plain")]
+    [InlineData(200, "[1,2,3]", "application/json")]
+    public async Task AnswersNonJsonServerAnswersWith502BadServerResponse(int status, string answer, string contentType)
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, status, answer, contentType));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(502, response.StatusCode);
+        Assert.Equal(ErrorCodes.BadServerResponse, body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task AnswersAHugeServerAnswerWith502BadServerResponse()
+    {
+        var huge = $$"""{"padding":"{{new string('x', ServerClient.MaxAnswerBytes)}}"}""";
+        await using var server = await StandInServer.StartAsync(async context =>
+        {
+            // Chunked, so the size shows only while reading.
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(huge[..1000]);
+            await context.Response.WriteAsync(huge[1000..]);
+        });
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(502, response.StatusCode);
+        Assert.Equal(ErrorCodes.BadServerResponse, body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task ReusesOneKeptAliveConnectionAcrossInvocations()
+    {
+        var connections = new HashSet<string>();
+        await using var server = await StandInServer.StartAsync(context =>
+        {
+            lock (connections)
+            {
+                connections.Add(context.Connection.Id);
+            }
+            return Answer(context, 200, StoredJson);
+        });
+        using var http = ServerClient.CreateHttpClient();
+        var function = new ImageFunction(new ServerClient(http, new Uri(server.BaseUri, "process-image")));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await function.HandleAsync(new Invocation($"r{i}", DateTimeOffset.UtcNow.AddSeconds(30), null, null,
+                Encoding.UTF8.GetBytes($$"""{"image_url":"{{ImageUrl}}"}""")), CancellationToken.None);
+        }
+
+        Assert.Single(connections);
+    }
+}
