@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace HybridIngest.Cli.Local;
+
+/// <summary>
+/// The repository's <c>infra/</c> root module applied to the local AWS emulator, unchanged: the
+/// emulator goes in through the module's <c>aws_endpoint_url</c> variable (see infra/README.md),
+/// and everything Terraform writes (working directory, state) goes under <c>.hybrid/terraform/</c>,
+/// never into infra/.
+/// </summary>
+public sealed class LocalTerraform(string moduleDirectory, string stateDirectory)
+{
+    /// <summary>Where CI and this machine's image keep the offline provider mirror.</summary>
+    public const string PluginDirectoryVariable = "HYBRID_TF_PLUGIN_DIR";
+
+    string StateFile => Path.Combine(stateDirectory, "terraform.tfstate");
+
+    public async Task InitAsync(CancellationToken cancellationToken)
+    {
+        List<string> arguments = ["init", "-input=false"];
+        if (PluginDirectory() is { } plugins)
+        {
+            arguments.Add($"-plugin-dir={plugins}");
+        }
+        if (File.Exists(Path.Combine(moduleDirectory, ".terraform.lock.hcl")))
+        {
+            // The committed lock file is the module's; local mode only reads it.
+            arguments.Add("-lockfile=readonly");
+        }
+        await RunAsync(arguments, cancellationToken);
+    }
+
+    public Task ApplyAsync(IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken) =>
+        RunAsync(["apply", "-input=false", "-auto-approve", $"-state={StateFile}", .. VariableArguments(variables)], cancellationToken);
+
+    public Task DestroyAsync(IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken) =>
+        RunAsync(["destroy", "-input=false", "-auto-approve", $"-state={StateFile}", .. VariableArguments(variables)], cancellationToken);
+
+    /// <summary><c>terraform output -json</c>: each output's value by name.</summary>
+    public async Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(CancellationToken cancellationToken)
+    {
+        var json = await RunAsync(["output", "-json", $"-state={StateFile}"], cancellationToken);
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateObject().ToDictionary(output => output.Name, output => output.Value.GetProperty("value").Clone());
+    }
+
+    public bool HasState => File.Exists(StateFile);
+
+    static IEnumerable<string> VariableArguments(IReadOnlyDictionary<string, string> variables) =>
+        variables.Select(variable => $"-var={variable.Key}={variable.Value}");
+
+    async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        var start = new ProcessStartInfo("terraform")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment =
+            {
+                ["TF_DATA_DIR"] = Path.Combine(stateDirectory, ".terraform"),
+                ["TF_IN_AUTOMATION"] = "1",
+                ["TF_INPUT"] = "0",
+            },
+        };
+        start.ArgumentList.Add($"-chdir={moduleDirectory}");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.ArgumentList.Insert(2, "-no-color");
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"Could not run terraform ({e.Message}). Install Terraform >= 1.8 and put it on PATH.", e);
+        }
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            // Terraform is not stopped half-way on cancellation: an interrupted apply leaves state
+            // that only a finished one (and then destroy) cleans up.
+            await process.WaitForExitAsync(CancellationToken.None);
+            var log = new StringBuilder().Append(await output).Append(await errors).ToString();
+            await File.AppendAllTextAsync(Path.Combine(stateDirectory, "terraform.log"), $"$ terraform {string.Join(' ', arguments)}{Environment.NewLine}{log}", CancellationToken.None);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"terraform {arguments[0]} failed (exit code {process.ExitCode}):{Environment.NewLine}{(await errors).Trim()}");
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return await output;
+        }
+    }
+
+    /// <summary>
+    /// The provider mirror to install from: HYBRID_TF_PLUGIN_DIR, else a directory two levels below
+    /// the root holding registry.terraform.io (where this machine's image puts it, e.g.
+    /// /opt/tf-plugins), else none (Terraform's registry).
+    /// </summary>
+    static string? PluginDirectory()
+    {
+        if (Environment.GetEnvironmentVariable(PluginDirectoryVariable) is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+        string[] skipped = ["/proc", "/sys", "/dev", "/run"];
+        foreach (var top in SafeDirectories("/").Where(directory => !skipped.Contains(directory)))
+        {
+            foreach (var candidate in SafeDirectories(top))
+            {
+                if (Directory.Exists(Path.Combine(candidate, "registry.terraform.io")))
+                {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    static IEnumerable<string> SafeDirectories(string parent)
+    {
+        try
+        {
+            return Directory.GetDirectories(parent);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}

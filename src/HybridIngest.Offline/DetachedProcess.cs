@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace HybridIngest.Offline;
+
+/// <summary>
+/// A process meant to outlive the program that starts it (the local stack of <c>hybrid local up</c>):
+/// its own session and process group (<c>setsid</c>), stdin from /dev/null, stdout and stderr
+/// appended to a log file. It is identified later by pid, start time and command line, so a pid the
+/// kernel has recycled is never mistaken for it.
+/// </summary>
+public sealed record DetachedProcess(int Pid, DateTimeOffset StartedAt, string CommandLine, string LogFile)
+{
+    const int SigTerm = 15;
+    const int SigKill = 9;
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> detached. The environment is this process's, with
+    /// <paramref name="environment"/> applied on top (a null value removes a variable).
+    /// </summary>
+    public static DetachedProcess Start(
+        string executable,
+        IEnumerable<string> arguments,
+        string logFile,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? workingDirectory = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
+        // setsid execs sh, which redirects and execs the program: one pid from start to finish.
+        var start = new ProcessStartInfo("setsid")
+        {
+            ArgumentList = { "sh", "-c", "exec \"$@\" </dev/null >>\"$HYBRID_LOG_FILE\" 2>&1", "sh", executable },
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+        start.Environment["HYBRID_LOG_FILE"] = Path.GetFullPath(logFile);
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        return new DetachedProcess(
+            process.Id,
+            ReadStartTime(process.Id) ?? DateTimeOffset.UtcNow,
+            string.Join(' ', [executable, .. start.ArgumentList.Skip(5)]),
+            Path.GetFullPath(logFile));
+    }
+
+    /// <summary>
+    /// True while the process with this pid is still the one that was started: same start time (to
+    /// the clock tick; the tolerance absorbs a wall-clock step that moves the computed boot time).
+    /// </summary>
+    public bool IsAlive => ReadStartTime(Pid) is { } startedAt && (startedAt - StartedAt).Duration() < TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits until the log file has a line matching <paramref name="pattern"/> and returns the match.
+    /// Polls the file (the process is not ours to read from: it outlives us); fails at once when the
+    /// process exits, with the log's tail in the message.
+    /// </summary>
+    public async Task<Match> WaitForLogLineAsync(Regex pattern, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        long offset = 0;
+        var partial = new StringBuilder();
+        try
+        {
+            while (true)
+            {
+                if (File.Exists(LogFile))
+                {
+                    await using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                    stream.Seek(offset, SeekOrigin.Begin);
+                    using var reader = new StreamReader(stream);
+                    partial.Append(await reader.ReadToEndAsync(deadline.Token));
+                    offset = stream.Position;
+                    var text = partial.ToString();
+                    var lastNewline = text.LastIndexOf('\n');
+                    foreach (var line in text[..(lastNewline + 1)].Split('\n'))
+                    {
+                        if (pattern.Match(line) is { Success: true } match)
+                        {
+                            return match;
+                        }
+                    }
+                    partial.Clear().Append(text[(lastNewline + 1)..]);
+                }
+                if (!IsAlive)
+                {
+                    throw new InvalidOperationException($"{CommandLine} exited before it was ready. The end of {LogFile}:{Environment.NewLine}{LogTail()}");
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{CommandLine} was not ready within {timeout.TotalSeconds:0} s. The end of {LogFile}:{Environment.NewLine}{LogTail()}");
+        }
+    }
+
+    /// <summary>
+    /// Stops the process and its process group (everything it started that did not leave the group):
+    /// SIGTERM, then SIGKILL after <paramref name="grace"/>. Does nothing when the pid no longer
+    /// belongs to this process. Returns false when it was already gone.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        if (!IsAlive)
+        {
+            return false;
+        }
+        // setsid made the process its group's leader, so -Pid addresses exactly its group.
+        _ = kill(-Pid, SigTerm);
+        var deadline = DateTimeOffset.UtcNow + grace;
+        while (GroupIsAlive() && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
+        if (GroupIsAlive())
+        {
+            _ = kill(-Pid, SigKill);
+            while (GroupIsAlive())
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            }
+        }
+        return true;
+    }
+
+    bool GroupIsAlive() => IsAlive || kill(-Pid, 0) == 0;
+
+    string LogTail()
+    {
+        try
+        {
+            var lines = File.ReadAllLines(LogFile);
+            return string.Join(Environment.NewLine, lines.TakeLast(20));
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    /// <summary>The process's start time from /proc (clock ticks since boot, stable for its life).</summary>
+    static DateTimeOffset? ReadStartTime(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // Fields after the command name, which is in parentheses and may itself hold spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        if (fields[0] == "Z")
+        {
+            return null;
+        }
+        var ticks = long.Parse(fields[19], CultureInfo.InvariantCulture);
+        return DateTimeOffset.UnixEpoch.AddSeconds(BootTime.Value).AddSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    static readonly Lazy<long> BootTime = new(() => long.Parse(
+        File.ReadLines("/proc/stat").First(line => line.StartsWith("btime ", StringComparison.Ordinal))[6..],
+        CultureInfo.InvariantCulture));
+
+    // USER_HZ: 100 on every Linux architecture .NET runs on.
+    const int ClockTicksPerSecond = 100;
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int sig);
+}
