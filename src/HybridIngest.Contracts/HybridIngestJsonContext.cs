@@ -16,6 +16,7 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(FunctionResponseBody))]
 [JsonSerializable(typeof(LambdaError))]
 [JsonSerializable(typeof(LocalStackStatus))]
+[JsonSerializable(typeof(LocalLambdaHostConfig))]
 [JsonSerializable(typeof(StoredImagesFile))]
 [JsonSerializable(typeof(BenchResults))]
 public sealed partial class HybridIngestJsonContext : JsonSerializerContext;

@@ -40,3 +40,18 @@ public sealed record LocalProcess
     /// <summary>Only in <c>status</c> output: whether the process is still the one <c>up</c> started.</summary>
     [JsonPropertyName("alive")] public bool? Alive { get; init; }
 }
+
+/// <summary>
+/// The function's deployed configuration as <c>hybrid local up</c> hands it to the local Lambda
+/// host process it starts (<c>hybrid local lambda-host --config FILE</c>).
+/// </summary>
+public sealed record LocalLambdaHostConfig
+{
+    [JsonPropertyName("function_name")] public required string FunctionName { get; init; }
+    [JsonPropertyName("bootstrap_path")] public required string BootstrapPath { get; init; }
+    [JsonPropertyName("environment")] public required IReadOnlyDictionary<string, string> Environment { get; init; }
+    [JsonPropertyName("timeout_s")] public required int TimeoutSeconds { get; init; }
+    [JsonPropertyName("memory_mb")] public required int MemoryMb { get; init; }
+    [JsonPropertyName("max_concurrency")] public required int MaxConcurrency { get; init; }
+    [JsonPropertyName("region")] public required string Region { get; init; }
+}
