@@ -36,3 +36,12 @@ public sealed record LambdaError(
     [property: JsonPropertyName("errorMessage")] string ErrorMessage,
     [property: JsonPropertyName("errorType")] string ErrorType,
     [property: JsonPropertyName("stackTrace")] IReadOnlyList<string>? StackTrace = null);
+
+/// <summary>
+/// Error body of the Lambda service's own API (the Invoke API), e.g. 429 with "Rate Exceeded.";
+/// the error's name (TooManyRequestsException) travels in the <c>x-amzn-ErrorType</c> header.
+/// </summary>
+public sealed record LambdaServiceError(
+    [property: JsonPropertyName("Type")] string Type,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("Reason")] string? Reason = null);

@@ -15,6 +15,7 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(FunctionResponse))]
 [JsonSerializable(typeof(FunctionResponseBody))]
 [JsonSerializable(typeof(LambdaError))]
+[JsonSerializable(typeof(LambdaServiceError))]
 [JsonSerializable(typeof(LocalStackStatus))]
 [JsonSerializable(typeof(LocalLambdaHostConfig))]
 [JsonSerializable(typeof(StoredImagesFile))]
