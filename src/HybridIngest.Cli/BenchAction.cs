@@ -1,0 +1,101 @@
+using System.Globalization;
+using HybridIngest.Contracts;
+using Spectre.Console;
+
+namespace HybridIngest.Cli;
+
+/// <summary><c>hybrid bench</c>: a <see cref="BenchRunner"/> run with a live progress bar and a summary table.</summary>
+public sealed class BenchAction(IAnsiConsole console)
+{
+    public async Task<ExitCode> RunAsync(BenchSettings settings, string outputRoot, InvokeTarget target, StoredImagesStore store, CancellationToken cancellationToken)
+    {
+        settings.Validate();
+        console.MarkupLineInterpolated($"Benchmarking [bold]{target.FunctionName}[/] at {target.LambdaEndpoint} ({target.Source})");
+
+        using var http = LambdaInvoker.CreateHttpClient();
+        var runner = new BenchRunner(target.CreateInvoker(http), target.FunctionName);
+        BenchReport report = null!;
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = settings.ConcurrencyLevels.Distinct().ToDictionary(c => c, c => context.AddTask($"concurrency {c}", autoStart: false));
+                var progress = new SynchronousProgress<BenchProgress>(p =>
+                {
+                    var task = tasks[p.Concurrency];
+                    task.StartTask();
+                    task.Description = $"concurrency {p.Concurrency}: {p.Completed} done, {p.Failed} failed";
+                    task.Value = p.Total is { } total ? 100.0 * p.Completed / total
+                        : p.Duration is { } duration ? Math.Min(100, 100 * p.Elapsed / duration) : 0;
+                });
+                report = await runner.RunAsync(settings, outputRoot, progress, cancellationToken);
+                foreach (var task in tasks.Values)
+                {
+                    task.Value = 100;
+                    task.StopTask();
+                }
+            });
+
+        console.Write(SummaryTable(report.Results));
+        console.MarkupLineInterpolated($"Results and plots: [bold]{report.OutputDirectory}[/]");
+        foreach (var file in report.Files)
+        {
+            console.MarkupLineInterpolated($"  {Path.GetFileName(file)}");
+        }
+
+        if (report.StoredImages.Count > 0)
+        {
+            store.Save(new StoredImagesFile
+            {
+                Source = "bench",
+                CreatedAt = DateTimeOffset.UtcNow,
+                Region = target.Region,
+                S3Endpoint = target.S3Endpoint?.ToString(),
+                Images = report.StoredImages,
+            });
+            console.MarkupLineInterpolated($"Saved {report.StoredImages.Count} stored image(s) to {store.Path} (check them with 'hybrid verify').");
+        }
+        return report.AllSucceeded ? ExitCode.Success : ExitCode.CheckFailed;
+    }
+
+    /// <summary>One row per concurrency level: throughput, latency percentiles, statuses, errors, cold starts.</summary>
+    public static Table SummaryTable(BenchResults results)
+    {
+        var table = new Table().AddColumns(
+            "Concurrency", "Requests", "OK", "Throughput", "End to end ms (min/p50/p90/p99/max)",
+            "Function→server ms (min/p50/p90/p99/max)", "Statuses", "Errors", "Cold starts");
+        foreach (var level in results.Levels)
+        {
+            table.AddRow(
+                level.Concurrency.ToString(CultureInfo.InvariantCulture),
+                level.Requests.ToString(CultureInfo.InvariantCulture),
+                level.Succeeded.ToString(CultureInfo.InvariantCulture),
+                $"{level.ThroughputPerSecond:0.0}/s",
+                Latency(level.EndToEndMs),
+                level.LambdaEc2CallTimeMs is { } server ? Latency(server) : "-",
+                Markup.Escape(Counts(level.StatusCounts)),
+                Markup.Escape(Counts(level.ErrorCounts)),
+                level.ColdStarts.ToString(CultureInfo.InvariantCulture));
+        }
+        return table;
+    }
+
+    static string Latency(LatencySummary l) => string.Create(CultureInfo.InvariantCulture, $"{l.Min:0.0}/{l.P50:0.0}/{l.P90:0.0}/{l.P99:0.0}/{l.Max:0.0}");
+
+    static string Counts(IReadOnlyDictionary<string, int> counts) =>
+        counts.Count == 0 ? "-" : string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value}"));
+
+    // Progress<T> posts to the thread pool; the progress display wants the update now, in order.
+    sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        readonly Lock _gate = new();
+
+        public void Report(T value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.Runtime.Credentials;
+using HybridIngest.Offline;
+
+namespace HybridIngest.Cli;
+
+/// <summary>Where invoke and bench send their invocations, and where the images land.</summary>
+public sealed record InvokeTarget(
+    Uri LambdaEndpoint,
+    string FunctionName,
+    string Region,
+    SigningCredentials Credentials,
+    Uri? S3Endpoint,
+    string Source)
+{
+    public LambdaInvoker CreateInvoker(HttpClient http) => new(http, LambdaEndpoint, Region, Credentials);
+
+    /// <summary>
+    /// Explicit options first, then the local stack's state (<c>hybrid local up</c>), then the
+    /// outputs of the Terraform stack in <paramref name="infraDirectory"/> (real AWS).
+    /// </summary>
+    public static async Task<InvokeTarget> ResolveAsync(
+        string? functionName,
+        Uri? endpointUrl,
+        string? region,
+        LocalState state,
+        string infraDirectory,
+        CancellationToken cancellationToken)
+    {
+        if (endpointUrl is not null)
+        {
+            if (functionName is null)
+            {
+                throw new UserException("--endpoint-url needs --function: which function to invoke there.");
+            }
+            return new InvokeTarget(endpointUrl, functionName, region ?? DefaultRegion() ?? "us-east-1", LocalCredentials(), null, "options");
+        }
+
+        if (state.Load() is { } local)
+        {
+            return new InvokeTarget(
+                new Uri(local.LambdaEndpoint), functionName ?? local.FunctionName, region ?? local.Region,
+                LocalCredentials(), new Uri(local.S3Endpoint), $"local stack ({state.StateFile})");
+        }
+
+        var source = "options";
+        if (functionName is null || region is null)
+        {
+            var outputs = await TerraformOutputsAsync(infraDirectory, cancellationToken);
+            functionName ??= outputs.GetValueOrDefault("function_name");
+            region ??= outputs.GetValueOrDefault("region");
+            source = $"terraform outputs of {infraDirectory}";
+        }
+        region ??= DefaultRegion();
+        if (functionName is null || region is null)
+        {
+            throw new UserException(
+                $"No function to invoke: give --function and --region, start the local stack with 'hybrid local up', or deploy {infraDirectory} with terraform.");
+        }
+        return new InvokeTarget(LambdaInvoker.RegionalEndpoint(region), functionName, region, await AwsCredentialsAsync(), null, source);
+    }
+
+    static string? DefaultRegion() =>
+        Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } region ? region
+        : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") is { Length: > 0 } fallback ? fallback
+        : null;
+
+    /// <summary>
+    /// A local endpoint checks no signature, but a signed request is what AWS would get: the
+    /// environment's keys when set, else moto's dummy keys.
+    /// </summary>
+    internal static SigningCredentials LocalCredentials() => new(
+        Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } key ? key : MotoServer.AccessKeyId,
+        Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret ? secret : MotoServer.SecretAccessKey,
+        Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN") is { Length: > 0 } token ? token : null);
+
+    /// <summary>The AWS SDK's default credential chain (environment, profile, SSO, container, instance).</summary>
+    static async Task<SigningCredentials> AwsCredentialsAsync()
+    {
+        try
+        {
+            var credentials = await new DefaultAWSCredentialsIdentityResolver().ResolveIdentityAsync(null!, CancellationToken.None);
+            var immutable = await credentials.GetCredentialsAsync();
+            return new SigningCredentials(immutable.AccessKey, immutable.SecretKey, string.IsNullOrEmpty(immutable.Token) ? null : immutable.Token);
+        }
+        catch (Amazon.Runtime.AmazonClientException e)
+        {
+            throw new UserException($"No AWS credentials found ({e.Message}). Configure them (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).");
+        }
+    }
+
+    /// <summary>The values of <c>terraform -chdir=DIR output -json</c> that are strings.</summary>
+    internal static async Task<Dictionary<string, string>> TerraformOutputsAsync(string infraDirectory, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("terraform")
+        {
+            ArgumentList = { $"-chdir={infraDirectory}", "output", "-json" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string output;
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            await stderr;
+            if (process.ExitCode != 0)
+            {
+                // No state, not initialised: the caller reports what is missing.
+                return [];
+            }
+            output = await stdout;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return [];
+        }
+
+        var values = new Dictionary<string, string>();
+        using var document = JsonDocument.Parse(output.Length == 0 ? "{}" : output);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            if (property.Value.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                values[property.Name] = value.GetString()!;
+            }
+        }
+        return values;
+    }
+}

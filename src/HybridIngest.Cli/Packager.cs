@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+
+namespace HybridIngest.Cli;
+
+/// <summary>What <see cref="Packager"/> produced: the two zips and their unpacked trees beside them.</summary>
+public sealed record PackageResult(
+    string Architecture,
+    string LambdaZip,
+    string ServerZip,
+    string LambdaDirectory,
+    string ServerDirectory,
+    bool Rebuilt)
+{
+    /// <summary>The function's executable (<c>artifacts/lambda/bootstrap</c>).</summary>
+    public string Bootstrap => Path.Combine(LambdaDirectory, Packager.BootstrapName);
+
+    /// <summary>The server's executable (<c>artifacts/server/HybridIngest.Server</c>).</summary>
+    public string ServerExecutable => Path.Combine(ServerDirectory, Packager.ServerExecutableName);
+}
+
+/// <summary>
+/// Publishes the function (Native AOT <c>bootstrap</c>) and the server (self-contained, trimmed)
+/// for Linux on one architecture, as <c>lambda.zip</c> and <c>server.zip</c> plus the unpacked
+/// <c>lambda/</c> and <c>server/</c> directories. Sources older than the outputs are not republished.
+/// </summary>
+public sealed class Packager(string repositoryRoot, TextWriter log)
+{
+    public const string BootstrapName = "bootstrap";
+    public const string ServerExecutableName = "HybridIngest.Server";
+    public static readonly string[] Architectures = ["x86_64", "arm64"];
+
+    const string FunctionProject = "src/HybridIngest.Function";
+    const string ServerProject = "src/HybridIngest.Server";
+    const string ArchitectureMarker = "architecture.txt";
+
+    // Zip's Unix external attributes are st_mode << 16: S_IFREG | 0755, and S_IFREG | 0644.
+    const int ExecutableMode = unchecked((int)0x81ED_0000);
+    const int RegularFileMode = unchecked((int)0x81A4_0000);
+
+    /// <summary>The repository whose sources are packaged: the nearest parent of the current directory holding HybridIngest.slnx.</summary>
+    public static string FindRepositoryRoot(string? start = null)
+    {
+        for (var directory = new DirectoryInfo(start ?? Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new UserException("Not inside the HybridIngest repository (no HybridIngest.slnx here or above): run hybrid from the clone.");
+    }
+
+    public static string RuntimeIdentifier(string architecture) => architecture switch
+    {
+        "x86_64" => "linux-x64",
+        "arm64" => "linux-arm64",
+        _ => throw new UserException($"--arch must be x86_64 or arm64, not '{architecture}'."),
+    };
+
+    public async Task<PackageResult> PackageAsync(string architecture, string outputDirectory, CancellationToken cancellationToken)
+    {
+        var rid = RuntimeIdentifier(architecture);
+        var output = Path.GetFullPath(outputDirectory, repositoryRoot);
+        var result = new PackageResult(
+            architecture,
+            Path.Combine(output, "lambda.zip"),
+            Path.Combine(output, "server.zip"),
+            Path.Combine(output, "lambda"),
+            Path.Combine(output, "server"),
+            Rebuilt: true);
+
+        if (IsUpToDate(result, output))
+        {
+            log.WriteLine($"Artifacts in {output} are newer than the sources: not republished.");
+            return result with { Rebuilt = false };
+        }
+        CheckToolchain(architecture);
+        Directory.CreateDirectory(output);
+        File.Delete(Path.Combine(output, ArchitectureMarker));
+
+        await PublishAsync(FunctionProject, rid, result.LambdaDirectory, [], cancellationToken);
+        await PublishAsync(ServerProject, rid, result.ServerDirectory, ["--self-contained", "-p:PublishTrimmed=true"], cancellationToken);
+        Require(result.Bootstrap);
+        Require(result.ServerExecutable);
+
+        Zip(result.LambdaDirectory, result.LambdaZip, BootstrapName);
+        Zip(result.ServerDirectory, result.ServerZip, ServerExecutableName);
+        await File.WriteAllTextAsync(Path.Combine(output, ArchitectureMarker), architecture, cancellationToken);
+        return result;
+    }
+
+    bool IsUpToDate(PackageResult result, string output)
+    {
+        var marker = Path.Combine(output, ArchitectureMarker);
+        if (!File.Exists(marker) || File.ReadAllText(marker).Trim() != result.Architecture
+            || !File.Exists(result.LambdaZip) || !File.Exists(result.ServerZip)
+            || !File.Exists(result.Bootstrap) || !File.Exists(result.ServerExecutable))
+        {
+            return false;
+        }
+        var built = new[] { result.LambdaZip, result.ServerZip, marker }.Min(File.GetLastWriteTimeUtc);
+        return NewestSource() < built;
+    }
+
+    // Every input of the two publishes: the projects they build and the repository-wide build files.
+    DateTime NewestSource()
+    {
+        var roots = new[] { FunctionProject, ServerProject, "src/HybridIngest.Contracts" }.Select(p => Path.Combine(repositoryRoot, p));
+        var files = roots.Where(Directory.Exists)
+            .SelectMany(root => Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                     && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Concat(new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" }.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists));
+        return files.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Max();
+    }
+
+    // Native AOT links with the platform's C toolchain: clang (or gcc) for this machine's
+    // architecture, and a cross toolchain with a sysroot for the other one.
+    static void CheckToolchain(string architecture)
+    {
+        var host = RuntimeInformation.OSArchitecture switch
+        {
+            Architecture.X64 => "x86_64",
+            Architecture.Arm64 => "arm64",
+            var other => other.ToString().ToLowerInvariant(),
+        };
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new UserException("hybrid package builds Linux Native AOT binaries and must run on Linux (Native AOT does not cross-compile between operating systems).", ExitCode.MissingTool);
+        }
+        if (architecture != host)
+        {
+            throw new UserException(
+                $"Packaging for {architecture} on this {host} machine needs a Native AOT cross toolchain (clang, lld and a {architecture} Linux sysroot), which this command does not set up. Package on a {architecture} machine (e.g. a Graviton instance or an arm64 CI runner), or use --arch {host}.",
+                ExitCode.MissingTool);
+        }
+        if (!OnPath("clang") && !OnPath("gcc"))
+        {
+            throw new UserException("Native AOT needs clang (or gcc) and the zlib development files: apt-get install clang zlib1g-dev.", ExitCode.MissingTool);
+        }
+    }
+
+    static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, tool)));
+
+    async Task PublishAsync(string project, string rid, string output, string[] extra, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true);
+        }
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { "publish", Path.Combine(repositoryRoot, project), "-c", "Release", "-r", rid, "-o", output, "--nologo" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in extra)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        log.WriteLine($"dotnet publish {project} ({rid}) …");
+        using var process = Process.Start(start) ?? throw new UserException("Could not start dotnet.", ExitCode.MissingTool);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        if (process.ExitCode != 0)
+        {
+            var lines = (await stdout + await stderr).Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(20);
+            throw new UserException($"dotnet publish {project} -r {rid} failed:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}", ExitCode.Error);
+        }
+    }
+
+    static void Require(string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new UserException($"The publish did not produce {file}.", ExitCode.Error);
+        }
+    }
+
+    /// <summary>Zips a directory's files at the archive root; <paramref name="executable"/> gets mode 0755, the rest 0644.</summary>
+    internal static void Zip(string directory, string zipPath, string executable)
+    {
+        var temporary = zipPath + ".tmp";
+        using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Create))
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetRelativePath(directory, file).Replace(Path.DirectorySeparatorChar, '/');
+                var entry = zip.CreateEntryFromFile(file, name, CompressionLevel.Optimal);
+                entry.ExternalAttributes = name == executable ? ExecutableMode : RegularFileMode;
+            }
+        }
+        File.Move(temporary, zipPath, overwrite: true);
+    }
+}

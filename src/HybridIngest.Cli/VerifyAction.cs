@@ -1,0 +1,50 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace HybridIngest.Cli;
+
+/// <summary><c>hybrid verify</c>: every image of the last invoke or bench, checked in S3.</summary>
+public sealed class VerifyAction(IAnsiConsole console)
+{
+    public async Task<ExitCode> RunAsync(StoredImagesStore store, CancellationToken cancellationToken)
+    {
+        var file = store.Load();
+        console.MarkupLineInterpolated($"Verifying {file.Images.Count} image(s) from the last {file.Source} ({store.Path}) in {file.S3Endpoint ?? $"S3 {file.Region}"}");
+        using var s3 = ImageVerifier.CreateClient(file.Region, file.S3Endpoint);
+        IReadOnlyList<VerifyResult> results;
+        try
+        {
+            results = await new ImageVerifier(s3).VerifyAsync(file.Images, cancellationToken);
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+        {
+            throw new UserException($"S3 could not be asked ({e.Message}). Is the stack still up, and are the credentials right?", ExitCode.CheckFailed);
+        }
+
+        var table = new Table().AddColumns("Bucket", "Key", "Size", "SHA-256", "Result");
+        foreach (var result in results)
+        {
+            table.AddRow(
+                Markup.Escape(result.Expected.Bucket),
+                Markup.Escape(result.Expected.Key),
+                result.Expected.Size.ToString(CultureInfo.InvariantCulture) + (result.Status == VerifyStatus.SizeDiffers ? $" (S3: {result.ActualSize})" : ""),
+                result.Expected.Sha256[..Math.Min(16, result.Expected.Sha256.Length)] + "…",
+                result.Status == VerifyStatus.Ok ? "[green]ok[/]" : $"[red]{Describe(result.Status)}[/]");
+        }
+        console.Write(table);
+
+        var failed = results.Count(r => r.Status != VerifyStatus.Ok);
+        console.MarkupLine(failed == 0
+            ? $"[green]All {results.Count} object(s) are in S3 with the reported size and SHA-256.[/]"
+            : $"[red]{failed} of {results.Count} object(s) missing or different.[/]");
+        return failed == 0 ? ExitCode.Success : ExitCode.CheckFailed;
+    }
+
+    static string Describe(VerifyStatus status) => status switch
+    {
+        VerifyStatus.Missing => "missing",
+        VerifyStatus.SizeDiffers => "size differs",
+        VerifyStatus.Sha256Differs => "sha256 differs",
+        _ => "ok",
+    };
+}
