@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using HybridIngest.Contracts;
+
+namespace HybridIngest.LocalLambda;
+
+/// <summary>
+/// One execution environment: one bootstrap process, serving one invocation at a time through the
+/// Runtime API under <c>/{Id}/</c>. It reports START/END/REPORT lines as Lambda does and ends its
+/// whole process tree when it is disposed.
+/// </summary>
+sealed class ExecutionEnvironment : IAsyncDisposable
+{
+    /// <summary>Lambda's limit for the init phase (process start to the first <c>next</c>).</summary>
+    static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(10);
+
+    readonly LocalLambdaOptions _options;
+    readonly Process _process;
+    readonly long _started = Stopwatch.GetTimestamp();
+    readonly Channel<Invocation> _events = Channel.CreateUnbounded<Invocation>();
+    readonly TaskCompletionSource _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource<byte[]> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    Invocation? _current;
+    TimeSpan? _initDuration;
+    long _peakMemoryBytes;
+    int _disposed;
+
+    ExecutionEnvironment(string id, LocalLambdaOptions options, Process process)
+    {
+        Id = id;
+        _options = options;
+        _process = process;
+    }
+
+    public string Id { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    public DateTimeOffset IdleSince { get; set; }
+
+    /// <summary>Starts the bootstrap with Lambda's environment, its Runtime API at <paramref name="runtimeApi"/>/{id}.</summary>
+    public static ExecutionEnvironment Start(LocalLambdaOptions options, string runtimeApi)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var taskRoot = Path.GetDirectoryName(Path.GetFullPath(options.BootstrapPath))!;
+        var start = new ProcessStartInfo(Path.GetFullPath(options.BootstrapPath))
+        {
+            WorkingDirectory = taskRoot,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        // Only what Lambda would give: the host's own variables stay out.
+        start.Environment.Clear();
+        foreach (var (name, value) in options.Environment)
+        {
+            start.Environment[name] = value;
+        }
+        foreach (var (name, value) in LambdaVariables(options, $"{runtimeApi}/{id}", taskRoot))
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var environment = new ExecutionEnvironment(id, options, process);
+        process.OutputDataReceived += (_, e) => environment.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => environment.OnOutput(e.Data);
+        process.Exited += (_, _) => environment._exited.TrySetResult(process.ExitCode);
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return environment;
+    }
+
+    static IEnumerable<KeyValuePair<string, string>> LambdaVariables(LocalLambdaOptions options, string runtimeApi, string taskRoot) =>
+        new Dictionary<string, string>
+        {
+            [LambdaEnvironmentVariables.RuntimeApi] = runtimeApi,
+            [LambdaEnvironmentVariables.FunctionName] = options.FunctionName,
+            [LambdaEnvironmentVariables.FunctionMemorySize] = options.MemoryMb.ToString(CultureInfo.InvariantCulture),
+            [LambdaEnvironmentVariables.FunctionVersion] = LocalLambdaHost.Version,
+            [LambdaEnvironmentVariables.Region] = options.Region,
+            ["AWS_DEFAULT_REGION"] = options.Region,
+            [LambdaEnvironmentVariables.Handler] = Path.GetFileName(options.BootstrapPath),
+            [LambdaEnvironmentVariables.TaskRoot] = taskRoot,
+            ["LAMBDA_RUNTIME_DIR"] = taskRoot,
+            ["AWS_LAMBDA_LOG_GROUP_NAME"] = $"/aws/lambda/{options.FunctionName}",
+            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
+            ["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            ["LANG"] = "en_US.UTF-8",
+            ["TZ"] = ":UTC",
+        };
+
+    /// <summary>
+    /// Runs one invocation to its end. A cold environment first waits for its init (the first
+    /// <c>next</c>). The function's timeout starts when the event is handed over.
+    /// </summary>
+    public async Task<InvocationResult> InvokeAsync(Invocation invocation)
+    {
+        _current = invocation;
+        var cold = _initDuration is null;
+        if (cold)
+        {
+            var initEnded = await Task.WhenAny(_initialized.Task, _initError.Task, _exited.Task, Task.Delay(InitTimeout));
+            if (initEnded != _initialized.Task)
+            {
+                return Finish(invocation, cold, InitFailure(invocation, initEnded), TimeSpan.Zero);
+            }
+        }
+
+        Write($"START RequestId: {invocation.RequestId} Version: {LocalLambdaHost.Version}");
+        var started = Stopwatch.GetTimestamp();
+        var timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds);
+        invocation.Deadline = DateTimeOffset.UtcNow + timeout;
+        _events.Writer.TryWrite(invocation);
+        var ended = await Task.WhenAny(invocation.Result.Task, _exited.Task, Task.Delay(timeout));
+        RecordPeakMemory();
+        InvocationResult result;
+        if (ended == invocation.Result.Task)
+        {
+            result = invocation.Result.Task.Result;
+        }
+        else if (ended == _exited.Task)
+        {
+            result = InvocationResult.ServiceError("Runtime.ExitError",
+                $"RequestId: {invocation.RequestId} Error: Runtime exited with error: exit status {_exited.Task.Result}", "error");
+        }
+        else
+        {
+            var message = $"Task timed out after {_options.TimeoutSeconds.ToString("0.00", CultureInfo.InvariantCulture)} seconds";
+            Write($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {invocation.RequestId} {message}");
+            result = InvocationResult.ServiceError("Sandbox.Timedout", $"RequestId: {invocation.RequestId} Error: {message}", "timeout");
+        }
+        return Finish(invocation, cold, result, Stopwatch.GetElapsedTime(started));
+    }
+
+    InvocationResult InitFailure(Invocation invocation, Task initEnded)
+    {
+        RecordPeakMemory();
+        Write($"START RequestId: {invocation.RequestId} Version: {LocalLambdaHost.Version}");
+        if (initEnded == _initError.Task)
+        {
+            return new InvocationResult(_initError.Task.Result, InvocationResult.Unhandled, false, "error");
+        }
+        return initEnded == _exited.Task
+            ? InvocationResult.ServiceError("Runtime.ExitError",
+                $"RequestId: {invocation.RequestId} Error: Runtime exited with error: exit status {_exited.Task.Result}", "error")
+            : InvocationResult.ServiceError("Sandbox.Timedout",
+                $"RequestId: {invocation.RequestId} Error: Init timed out after {InitTimeout.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} seconds", "timeout");
+    }
+
+    InvocationResult Finish(Invocation invocation, bool cold, InvocationResult result, TimeSpan duration)
+    {
+        var initDuration = cold ? _initDuration ?? Stopwatch.GetElapsedTime(_started) : (TimeSpan?)null;
+        var report = string.Create(CultureInfo.InvariantCulture,
+            $"REPORT RequestId: {invocation.RequestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\tBilled Duration: {Math.Ceiling(duration.TotalMilliseconds + (initDuration?.TotalMilliseconds ?? 0)):0} ms\tMemory Size: {_options.MemoryMb} MB\tMax Memory Used: {Math.Max(1, _peakMemoryBytes / (1024 * 1024))} MB");
+        if (initDuration is { } init)
+        {
+            report += string.Create(CultureInfo.InvariantCulture, $"\tInit Duration: {init.TotalMilliseconds:0.00} ms");
+        }
+        if (result.Status is { } status)
+        {
+            report += $"\tStatus: {status}";
+        }
+        Write($"END RequestId: {invocation.RequestId}");
+        Write(report);
+        _current = null;
+        return result;
+    }
+
+    /// <summary>The runtime's <c>GET next</c>: the first one ends init; each waits for the next event.</summary>
+    public async Task<Invocation> NextAsync(CancellationToken cancellationToken)
+    {
+        if (_initDuration is null)
+        {
+            _initDuration = Stopwatch.GetElapsedTime(_started);
+            _initialized.TrySetResult();
+        }
+        return await _events.Reader.ReadAsync(cancellationToken);
+    }
+
+    /// <summary>Ends the current invocation with the runtime's answer; false for an unknown request id.</summary>
+    public bool Complete(string requestId, InvocationResult result) =>
+        _current is { } current && current.RequestId == requestId && current.Result.TrySetResult(result);
+
+    public void FailInit(byte[] errorBody) => _initError.TrySetResult(errorBody);
+
+    void RecordPeakMemory()
+    {
+        try
+        {
+            _process.Refresh();
+            _peakMemoryBytes = Math.Max(_peakMemoryBytes, _process.PeakWorkingSet64);
+        }
+        catch (InvalidOperationException)
+        {
+            // The process has exited: keep the last reading.
+        }
+    }
+
+    void OnOutput(string? line)
+    {
+        if (line is not null)
+        {
+            Write(line);
+        }
+    }
+
+    void Write(string line)
+    {
+        _current?.AppendLog(line);
+        _options.Log?.Invoke(line);
+    }
+
+    /// <summary>Kills the process tree (Lambda gives a runtime no grace either) and waits for it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        _events.Writer.TryComplete();
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}

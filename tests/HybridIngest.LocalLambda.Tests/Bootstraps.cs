@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+// The host, its runtimes and these tests are Linux-only (Lambda is).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace HybridIngest.LocalLambda.Tests;
+
+/// <summary>The function's bootstraps the tests run under the host.</summary>
+static class Bootstraps
+{
+    static readonly Lazy<Task<string>> Published = new(PublishAsync);
+
+    static string RepositoryRoot
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
+            {
+                directory = directory.Parent;
+            }
+            return directory?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the test binaries.");
+        }
+    }
+
+    /// <summary>
+    /// The real Native AOT bootstrap, published once per test run into a temp folder (its own
+    /// artifacts path, so it never races another project's build). HYBRID_BOOTSTRAP names an
+    /// already-published one instead.
+    /// </summary>
+    public static Task<string> PublishedAsync() => Published.Value;
+
+    static async Task<string> PublishAsync()
+    {
+        if (Environment.GetEnvironmentVariable("HYBRID_BOOTSTRAP") is { Length: > 0 } given)
+        {
+            return given;
+        }
+        var output = Directory.CreateTempSubdirectory("hybrid-bootstrap-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                "publish", Path.Combine(RepositoryRoot, "src", "HybridIngest.Function"),
+                "-c", "Release", "-r", "linux-x64", "--nologo",
+                "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish of the function failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+        return Path.Combine(output, "publish", "bootstrap");
+    }
+
+    /// <summary>
+    /// A bash custom runtime (as in AWS's custom runtime tutorial) whose handler is
+    /// <paramref name="handler"/>: it has $api, $id (the request id) and $event (a file holding the
+    /// event) and answers by posting to the Runtime API itself.
+    /// </summary>
+    public static string Script(string handler, string init = "")
+    {
+        var directory = Directory.CreateTempSubdirectory("hybrid-script-").FullName;
+        var path = Path.Combine(directory, "bootstrap");
+        File.WriteAllText(path, $$"""
+            #!/bin/bash
+            set -euo pipefail
+            api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+            {{init}}
+            work=$(mktemp -d)
+            trap 'rm -rf "$work"' EXIT
+            while true; do
+              curl -sS -D "$work/headers" -o "$work/event" "$api/invocation/next"
+              id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$work/headers" | cut -d' ' -f2 | tr -d '\r')
+              event="$work/event"
+              {{handler}}
+            done
+            """.Replace("\r", "", StringComparison.Ordinal));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    /// <summary>Answers each event with the event itself.</summary>
+    public const string Echo = """curl -sS -o /dev/null --data-binary "@$event" "$api/invocation/$id/response" """;
+}
