@@ -22,7 +22,8 @@ public static class Program
     static readonly Option<Uri?> EndpointUrl = new("--endpoint-url")
     {
         Description = "Invoke API endpoint to use instead of AWS's (e.g. the local stack's lambda_endpoint); needs --function.",
-        CustomParser = result => ParseUri(result.Tokens[0].Value, "--endpoint-url"),
+        CustomParser = result => Parsed(result, ParseUri(result.Tokens[0].Value),
+            "--endpoint-url must be an absolute http(s) URL, e.g. http://127.0.0.1:9001"),
     };
     static readonly Option<string?> Region = new("--region")
     {
@@ -37,11 +38,11 @@ public static class Program
         Description = "Terraform root module whose outputs name the deployed function (real AWS).",
         DefaultValueFactory = _ => "infra",
     };
-    static readonly Option<string> Architecture = new("--arch")
+    static readonly Option<string> Architecture = new Option<string>("--arch")
     {
         Description = "CPU architecture of the artifacts: x86_64 or arm64.",
         DefaultValueFactory = _ => "x86_64",
-    };
+    }.AcceptOnlyFromAmong(Packager.Architectures);
     static readonly Option<string> ArtifactsOutput = new("--output")
     {
         Description = "Directory for lambda.zip, server.zip and their unpacked lambda/ and server/ trees.",
@@ -55,7 +56,8 @@ public static class Program
     {
         Description = "Concurrency levels to run in turn, comma-separated.",
         DefaultValueFactory = _ => [1, 8, 32],
-        CustomParser = result => ParseLevels(result.Tokens[0].Value),
+        CustomParser = result => Parsed(result, ParseLevels(result.Tokens[0].Value),
+            "--concurrency takes positive whole numbers separated by commas, e.g. 1,8,32")!,
     };
     static readonly Option<double?> Rate = new("--rate")
     {
@@ -64,24 +66,37 @@ public static class Program
     static readonly Option<TimeSpan?> Duration = new("--duration")
     {
         Description = "Stop each level after this long: seconds, or a number with s, m or h (e.g. 300, 90s, 5m).",
-        CustomParser = result => ParseDuration(result.Tokens[0].Value),
+        CustomParser = result => Parsed(result, ParseDuration(result.Tokens[0].Value),
+            "--duration takes seconds or a number with s, m or h, e.g. 300, 90s, 5m"),
     };
-    static readonly Option<string?> Preset = new("--preset")
+    static readonly Option<string?> Preset = new Option<string?>("--preset")
     {
         Description = "lab: the seed lab's benchmark (sequential, 1 request/s for 300 s); other options are ignored except the target.",
-    };
+    }.AcceptOnlyFromAmong("lab");
     static readonly Option<string> BenchOutput = new("--output")
     {
-        Description = "Directory under which bench-results/<timestamp>/ is written.",
+        Description = "Directory that receives one <timestamp>/ directory per run (results.json, samples.csv, PNG plots).",
         DefaultValueFactory = _ => "bench-results",
     };
 
-    public static Task<int> Main(string[] args) => CreateRootCommand().Parse(args).InvokeAsync();
+    public static async Task<int> Main(string[] args)
+    {
+        var parse = CreateRootCommand().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // System.CommandLine exits 1 on these; usage errors are ExitCode.Usage here.
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"hybrid: {error.Message}");
+            }
+            await Console.Error.WriteLineAsync($"Run '{CommandPath(parse.CommandResult)} --help' for usage.");
+            return (int)ExitCode.Usage;
+        }
+        return await parse.InvokeAsync();
+    }
 
     public static RootCommand CreateRootCommand()
     {
-        Preset.AcceptOnlyFromAmong("lab");
-        Architecture.AcceptOnlyFromAmong(Packager.Architectures);
         var root = new RootCommand($"""
             HybridIngest: package, run and measure the Lambda → EC2 server → S3 image pipeline, on AWS or on this machine.
 
@@ -187,25 +202,35 @@ public static class Program
         }
     }
 
-    static Uri? ParseUri(string value, string option) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new UserException($"{option} must be an absolute http(s) URL, not '{value}'.");
+    static string CommandPath(System.CommandLine.Parsing.CommandResult result) =>
+        result.Parent is System.CommandLine.Parsing.CommandResult parent ? $"{CommandPath(parent)} {result.Command.Name}" : "hybrid";
 
-    internal static int[] ParseLevels(string value)
+    static T? Parsed<T>(System.CommandLine.Parsing.ArgumentResult result, T? value, string error)
+    {
+        if (value is null)
+        {
+            result.AddError($"{error}, not '{result.Tokens[0].Value}'.");
+        }
+        return value;
+    }
+
+    static Uri? ParseUri(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null;
+
+    internal static int[]? ParseLevels(string value)
     {
         var levels = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(level => int.TryParse(level, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : -1)
             .ToArray();
-        return levels.Length > 0 && levels.All(n => n > 0) ? levels : throw new UserException($"--concurrency takes positive whole numbers separated by commas (e.g. 1,8,32), not '{value}'.");
+        return levels.Length > 0 && levels.All(n => n > 0) ? levels : null;
     }
 
-    internal static TimeSpan ParseDuration(string value)
+    internal static TimeSpan? ParseDuration(string value)
     {
         var (number, unit) = value.Length > 0 && char.IsLetter(value[^1]) ? (value[..^1], value[^1]) : (value, 's');
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount <= 0 || !"smh".Contains(unit))
         {
-            throw new UserException($"--duration takes seconds or a number with s, m or h (e.g. 300, 90s, 5m), not '{value}'.");
+            return null;
         }
         return unit switch { 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), _ => TimeSpan.FromSeconds(amount) };
     }
