@@ -1,4 +1,46 @@
-var app = WebApplication.CreateSlimBuilder(args).Build();
-app.Run();
+using HybridIngest.Contracts;
+using HybridIngest.Server;
+using HybridIngest.Server.Security;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+
+// Port 8080 on every interface unless --urls / ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS say otherwise.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+{
+    builder.WebHost.UseUrls("http://*:8080");
+}
+
+builder.Logging.ClearProviders();
+builder.Logging.AddJsonConsole(json =>
+{
+    json.UseUtcTimestamp = true;
+    json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+});
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // the handler writes the request's line
+
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, HybridIngestJsonContext.Default));
+builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+builder.Services.AddDestinationPolicy();
+builder.Services.AddImageApi();
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+app.UseExceptionHandler(); // an unexpected failure answers a bare 500 problem, never a stack trace
+app.UseRateLimiter();
+app.MapImageApi();
+app.MapServiceApi();
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"hybrid-ingest-server: invalid settings: {string.Join(" ", e.Failures)}");
+    return 2;
+}
 
 public partial class Program;

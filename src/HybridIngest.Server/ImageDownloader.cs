@@ -1,0 +1,98 @@
+using System.Net;
+using HybridIngest.Contracts;
+using HybridIngest.Server.Security;
+using Microsoft.Extensions.Options;
+
+namespace HybridIngest.Server;
+
+/// <summary>
+/// Opens the origin's response for an image URL. Redirects are followed here, not by the handler,
+/// so that every hop is validated like the first URL, an https → http downgrade is refused, and the
+/// hop count is bounded; each connection goes through <see cref="DestinationConnector"/>.
+/// </summary>
+public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, IOptions<IngestOptions> options)
+{
+    /// <summary>
+    /// The first non-redirect answer, headers read and body not yet. Throws <see cref="IngestException"/>
+    /// for a refused hop, an error status, too many redirects or a transport failure; a cancelled
+    /// <paramref name="cancellationToken"/> surfaces as <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var maxRedirects = options.Value.MaxRedirects;
+        for (var redirects = 0; ; redirects++)
+        {
+            var response = await SendAsync(url, cancellationToken);
+            if (!IsRedirect(response.StatusCode))
+            {
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+                response.Dispose();
+                throw new IngestException(ErrorCodes.DownloadFailed,
+                    $"the origin answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}");
+            }
+
+            var location = response.Headers.Location;
+            response.Dispose();
+            if (location is null)
+            {
+                throw new IngestException(ErrorCodes.DownloadFailed, $"the origin answered a redirect without a Location for {url}");
+            }
+            if (redirects == maxRedirects)
+            {
+                throw new IngestException(ErrorCodes.DownloadFailed, $"more than {maxRedirects} redirects, the last to {location}");
+            }
+            var next = location.IsAbsoluteUri ? location : new Uri(url, location);
+            var verdict = policy.ValidateUrl(next.AbsoluteUri);
+            if (verdict.Url is null)
+            {
+                throw new IngestException(ErrorCodes.BlockedDestination, $"the redirect to {next} was refused: {verdict.Error}");
+            }
+            if (url.Scheme == Uri.UriSchemeHttps && verdict.Url.Scheme == Uri.UriSchemeHttp)
+            {
+                throw new IngestException(ErrorCodes.BlockedDestination, $"the redirect from https to http ({next}) was refused");
+            }
+            url = verdict.Url;
+        }
+    }
+
+    async Task<HttpResponseMessage> SendAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e) when (FindInner<BlockedDestinationException>(e) is { } blocked)
+        {
+            throw new IngestException(ErrorCodes.BlockedDestination, $"{url.Host} was refused: {blocked.Message}");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {url}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not our token: the handler's ConnectTimeout fired.
+            throw new IngestException(ErrorCodes.OriginTimeout,
+                $"could not connect to {url.Host} within {options.Value.ConnectTimeoutSeconds} s");
+        }
+    }
+
+    static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
+        or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    static T? FindInner<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,61 @@
+using HybridIngest.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace HybridIngest.Server;
+
+/// <summary>
+/// A request that cannot be served, with its machine code (<see cref="ErrorCodes"/>) and a detail
+/// meant for the caller: it says what was wrong, never how the server failed inside.
+/// </summary>
+public sealed class IngestException(string code, string detail, int? status = null, Exception? inner = null)
+    : Exception(detail, inner)
+{
+    public string Code { get; } = code;
+    public int Status { get; } = status ?? Problems.StatusOf(code);
+}
+
+/// <summary>The one place where an error code gets its HTTP status and title.</summary>
+public static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>
+    /// 4xx when the caller or the origin is at fault (a bad request, a refused destination, a body that
+    /// is no image or too big); 502/503/504 for trouble upstream (the origin's transport or answer, S3,
+    /// our own capacity, time).
+    /// </summary>
+    static readonly Dictionary<string, (int Status, string Title)> Table = new()
+    {
+        [ErrorCodes.InvalidRequest] = (StatusCodes.Status400BadRequest, "Invalid request"),
+        [ErrorCodes.InvalidUrl] = (StatusCodes.Status400BadRequest, "Invalid image URL"),
+        [ErrorCodes.BlockedDestination] = (StatusCodes.Status403Forbidden, "Destination not allowed"),
+        [ErrorCodes.NotAnImage] = (StatusCodes.Status422UnprocessableEntity, "Not an image"),
+        [ErrorCodes.TooLarge] = (StatusCodes.Status413PayloadTooLarge, "Image too large"),
+        [ErrorCodes.DownloadFailed] = (StatusCodes.Status502BadGateway, "Failed to download image"),
+        [ErrorCodes.StorageFailed] = (StatusCodes.Status502BadGateway, "Failed to store image"),
+        [ErrorCodes.Overloaded] = (StatusCodes.Status503ServiceUnavailable, "Server overloaded"),
+        [ErrorCodes.OriginTimeout] = (StatusCodes.Status504GatewayTimeout, "Image download timed out"),
+    };
+
+    public static int StatusOf(string code) => Table[code].Status;
+
+    public static ErrorResponse Create(string code, string detail, string? requestId, int? status = null)
+    {
+        var (defaultStatus, title) = Table[code];
+        return new ErrorResponse
+        {
+            Title = title,
+            Status = status ?? defaultStatus,
+            Detail = detail,
+            Error = $"{title}: {detail}",
+            Code = code,
+            RequestId = requestId,
+        };
+    }
+
+    public static ErrorResponse Create(IngestException failure, string? requestId) =>
+        Create(failure.Code, failure.Message, requestId, failure.Status);
+
+    public static JsonHttpResult<ErrorResponse> Result(ErrorResponse problem) =>
+        TypedResults.Json(problem, HybridIngestJsonContext.Default.ErrorResponse, ContentType, problem.Status);
+}

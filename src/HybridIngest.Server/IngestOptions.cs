@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace HybridIngest.Server;
+
+/// <summary>
+/// The server's settings, read from the environment (or any configuration source) under the names
+/// in <see cref="ConfigurationKeyNameAttribute"/> and validated at start.
+/// </summary>
+public sealed class IngestOptions
+{
+    [ConfigurationKeyName("S3_BUCKET")]
+    [Required(ErrorMessage = "S3_BUCKET is not set: set it to the name of the bucket that receives the images.")]
+    [RegularExpression("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        ErrorMessage = "S3_BUCKET is not a valid bucket name (3-63 characters: lower-case letters, digits, dots, hyphens).")]
+    public string Bucket { get; set; } = "";
+
+    /// <summary>The AWS region; when unset the SDK's own chain decides (instance metadata on EC2).</summary>
+    [ConfigurationKeyName("AWS_REGION")]
+    public string? Region { get; set; }
+
+    /// <summary>The SDK's S3-specific endpoint override; path-style addressing is used when set.</summary>
+    [ConfigurationKeyName("AWS_ENDPOINT_URL_S3")]
+    [Url(ErrorMessage = "AWS_ENDPOINT_URL_S3 is not an absolute http(s) URL.")]
+    public string? S3EndpointUrl { get; set; }
+
+    /// <summary>The SDK's endpoint override for every service, used when the S3 one is unset.</summary>
+    [ConfigurationKeyName("AWS_ENDPOINT_URL")]
+    [Url(ErrorMessage = "AWS_ENDPOINT_URL is not an absolute http(s) URL.")]
+    public string? EndpointUrl { get; set; }
+
+    /// <summary>Largest image accepted, checked against Content-Length and while streaming.</summary>
+    [ConfigurationKeyName("INGEST_MAX_IMAGE_BYTES")]
+    [Range(1d, 5d * 1024 * 1024 * 1024, ErrorMessage = "INGEST_MAX_IMAGE_BYTES must be between 1 and 5 GiB (S3's largest single PUT).")]
+    public long MaxImageBytes { get; set; } = 50 * 1024 * 1024;
+
+    [ConfigurationKeyName("INGEST_CONNECT_TIMEOUT_SECONDS")]
+    [Range(0.01, 300, ErrorMessage = "INGEST_CONNECT_TIMEOUT_SECONDS must be between 0.01 and 300.")]
+    public double ConnectTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Budget for the whole download, from the first connect to the last byte, redirects included.</summary>
+    [ConfigurationKeyName("INGEST_DOWNLOAD_TIMEOUT_SECONDS")]
+    [Range(0.01, 3600, ErrorMessage = "INGEST_DOWNLOAD_TIMEOUT_SECONDS must be between 0.01 and 3600.")]
+    public double DownloadTimeoutSeconds { get; set; } = 30;
+
+    /// <summary><c>POST /process-image</c> requests served at once; more get 503 overloaded.</summary>
+    [ConfigurationKeyName("INGEST_MAX_CONCURRENT_REQUESTS")]
+    [Range(1, 100_000, ErrorMessage = "INGEST_MAX_CONCURRENT_REQUESTS must be between 1 and 100000.")]
+    public int MaxConcurrentRequests { get; set; } = 64;
+
+    [ConfigurationKeyName("INGEST_MAX_REQUEST_BODY_BYTES")]
+    [Range(256, 1024 * 1024, ErrorMessage = "INGEST_MAX_REQUEST_BODY_BYTES must be between 256 and 1048576.")]
+    public int MaxRequestBodyBytes { get; set; } = 16 * 1024;
+
+    [ConfigurationKeyName("INGEST_MAX_REDIRECTS")]
+    [Range(0, 20, ErrorMessage = "INGEST_MAX_REDIRECTS must be between 0 and 20.")]
+    public int MaxRedirects { get; set; } = 3;
+
+    public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(ConnectTimeoutSeconds);
+    public TimeSpan DownloadTimeout => TimeSpan.FromSeconds(DownloadTimeoutSeconds);
+
+    /// <summary>The endpoint override in force, if any (the S3-specific one wins, as in the SDK).</summary>
+    public string? ServiceUrl => string.IsNullOrEmpty(S3EndpointUrl) ? NullIfEmpty(EndpointUrl) : S3EndpointUrl;
+
+    static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
+
+[OptionsValidator]
+public sealed partial class IngestOptionsValidator : IValidateOptions<IngestOptions>;

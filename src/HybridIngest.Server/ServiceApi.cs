@@ -1,0 +1,42 @@
+using System.Reflection;
+using HybridIngest.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace HybridIngest.Server;
+
+/// <summary><c>GET /</c>, <c>GET /health</c> (the process serves) and <c>GET /ready</c> (the bucket answers too).</summary>
+public static class ServiceApi
+{
+    public const string ServiceName = "hybrid-ingest-server";
+
+    static readonly string Version = typeof(ServiceApi).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    static readonly Dictionary<string, string> Endpoints = new()
+    {
+        ["POST /process-image"] = "download the image at image_url and store it in S3 as images/{image_id}.{ext}",
+        ["GET /health"] = "the process is up",
+        ["GET /ready"] = "the S3 bucket is reachable (503 otherwise)",
+        ["GET /"] = "this description",
+    };
+
+    public static IEndpointRouteBuilder MapServiceApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => TypedResults.Ok(new ServiceInfo(ServiceName, Version, Endpoints)));
+        app.MapGet("/health", (ImageStore store) => TypedResults.Ok(new HealthResponse("healthy", ServiceName, Version, store.Bucket)));
+        app.MapGet("/ready", Ready);
+        return app;
+    }
+
+    static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(ImageStore store, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(5));
+        if (await store.CheckBucketAsync(deadline.Token) is { } problem)
+        {
+            return TypedResults.Json(new HealthResponse("unavailable", ServiceName, Version, store.Bucket, problem),
+                HybridIngestJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return TypedResults.Ok(new HealthResponse("ready", ServiceName, Version, store.Bucket));
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace HybridIngest.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server (its Program) on Kestrel on a free loopback port, configured through the same
+/// setting names as the environment. Its local origins are on 127.0.0.1, which the destination
+/// policy refuses by default, so each instance allows 127.0.0.1/32 unless a test says otherwise.
+/// </summary>
+public sealed class IngestServer : IAsyncDisposable
+{
+    readonly WebApplicationFactory<Program> _factory;
+
+    IngestServer(WebApplicationFactory<Program> factory)
+    {
+        _factory = factory;
+        Client = factory.CreateClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public static IngestServer Start(Uri s3Endpoint, string bucket, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["S3_BUCKET"] = bucket,
+            ["AWS_REGION"] = "us-east-1",
+            ["AWS_ENDPOINT_URL_S3"] = s3Endpoint.ToString(),
+            ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
+            ["Logging:LogLevel:Default"] = "Warning", // keep the test output readable
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[name] = value;
+        }
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Production");
+            foreach (var (name, value) in all)
+            {
+                host.UseSetting(name, value);
+            }
+        });
+        factory.UseKestrel();
+        factory.StartServer();
+        return new IngestServer(factory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _factory.DisposeAsync();
+    }
+}

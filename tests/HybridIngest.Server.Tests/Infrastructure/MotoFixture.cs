@@ -1,0 +1,68 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HybridIngest.Offline;
+
+namespace HybridIngest.Server.Tests.Infrastructure;
+
+/// <summary>
+/// One moto_server with an empty bucket and one local image origin, shared by the tests of a class
+/// (each test uses its own keys and paths) and killed when the class is done.
+/// </summary>
+public sealed class MotoFixture : IAsyncLifetime
+{
+    public const string Bucket = "ingest-tests";
+
+    static MotoFixture()
+    {
+        // The server under test gets its credentials from the SDK's default chain, whose first link
+        // is the environment. Every test in this process uses moto's dummy pair, so setting it once
+        // here is safe; the endpoint, which differs per moto, is passed per server instance.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", MotoServer.AccessKeyId);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", MotoServer.SecretAccessKey);
+    }
+
+    public MotoServer Moto { get; private set; } = null!;
+    public IAmazonS3 S3 { get; private set; } = null!;
+    public ImageOrigin Origin { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Moto = await MotoServer.StartAsync();
+        S3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
+            new AmazonS3Config { ServiceURL = Moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await S3.PutBucketAsync(Bucket);
+        Origin = await ImageOrigin.StartAsync();
+    }
+
+    /// <summary>A server instance on Kestrel, on a free port, storing into this moto's bucket.</summary>
+    public IngestServer StartServer(IReadOnlyDictionary<string, string>? settings = null) =>
+        IngestServer.Start(Moto.Endpoint, Bucket, settings);
+
+    /// <summary>Every key in the bucket under <paramref name="prefix"/>.</summary>
+    public async Task<List<string>> KeysAsync(string prefix = "")
+    {
+        var listed = await S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix });
+        return listed.S3Objects?.Select(o => o.Key).ToList() ?? [];
+    }
+
+    /// <summary>Multipart uploads begun and neither completed nor aborted.</summary>
+    public async Task<int> OpenMultipartUploadsAsync()
+    {
+        var listed = await S3.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = Bucket });
+        return listed.MultipartUploads?.Count ?? 0;
+    }
+
+    public async Task DisposeAsync()
+    {
+        S3?.Dispose();
+        if (Origin is not null)
+        {
+            await Origin.DisposeAsync();
+        }
+        if (Moto is not null)
+        {
+            await Moto.DisposeAsync();
+        }
+    }
+}
