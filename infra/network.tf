@@ -1,0 +1,177 @@
+# A VPC over two AZs. The function runs in the two private subnets; the server runs in a public
+# subnet with a public IP (internet egress for downloads, no ingress from the internet), or, with
+# enable_nat_gateway, in a private subnet behind one NAT gateway. S3 traffic from both subnets
+# takes the gateway endpoint (free, and it stays on the AWS network).
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+locals {
+  vpc_cidr = "10.42.0.0/16"
+  azs      = slice(data.aws_availability_zones.available.names, 0, 2)
+}
+
+resource "aws_vpc" "main" {
+  cidr_block           = local.vpc_cidr
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+
+  tags = { Name = var.name_prefix }
+}
+
+# Strip the default security group of its rules so nothing can use it by accident.
+resource "aws_default_security_group" "default" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+
+  tags = { Name = var.name_prefix }
+}
+
+resource "aws_subnet" "public" {
+  count = 2
+
+  vpc_id            = aws_vpc.main.id
+  availability_zone = local.azs[count.index]
+  cidr_block        = cidrsubnet(local.vpc_cidr, 8, count.index)
+
+  # Only the server runs here (without a NAT gateway): its public IP is what gives it internet
+  # egress; its security group admits no traffic from the internet.
+  map_public_ip_on_launch = true
+
+  tags = { Name = "${var.name_prefix}-public-${local.azs[count.index]}" }
+}
+
+resource "aws_subnet" "private" {
+  count = 2
+
+  vpc_id            = aws_vpc.main.id
+  availability_zone = local.azs[count.index]
+  cidr_block        = cidrsubnet(local.vpc_cidr, 8, 10 + count.index)
+
+  tags = { Name = "${var.name_prefix}-private-${local.azs[count.index]}" }
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+
+  tags = { Name = "${var.name_prefix}-public" }
+}
+
+resource "aws_route" "public_internet" {
+  route_table_id         = aws_route_table.public.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.main.id
+}
+
+resource "aws_route_table_association" "public" {
+  count = 2
+
+  subnet_id      = aws_subnet.public[count.index].id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+
+  tags = { Name = "${var.name_prefix}-private" }
+}
+
+resource "aws_route_table_association" "private" {
+  count = 2
+
+  subnet_id      = aws_subnet.private[count.index].id
+  route_table_id = aws_route_table.private.id
+}
+
+resource "aws_eip" "nat" {
+  count = var.enable_nat_gateway ? 1 : 0
+
+  domain = "vpc"
+
+  tags = { Name = "${var.name_prefix}-nat" }
+}
+
+resource "aws_nat_gateway" "main" {
+  count = var.enable_nat_gateway ? 1 : 0
+
+  allocation_id = aws_eip.nat[0].id
+  subnet_id     = aws_subnet.public[0].id
+
+  tags = { Name = var.name_prefix }
+
+  depends_on = [aws_internet_gateway.main]
+}
+
+resource "aws_route" "private_nat" {
+  count = var.enable_nat_gateway ? 1 : 0
+
+  route_table_id         = aws_route_table.private.id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.main[0].id
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.main.id
+  service_name      = "com.amazonaws.${var.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [aws_route_table.public.id, aws_route_table.private.id]
+
+  tags = { Name = "${var.name_prefix}-s3" }
+}
+
+# The function may open connections to the server's port and nothing else: it calls no AWS API,
+# and Lambda writes its logs outside the function's network interfaces.
+resource "aws_security_group" "function" {
+  name        = "${var.name_prefix}-function"
+  description = "HybridIngest function: egress to the server port only"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "function_to_server" {
+  security_group_id            = aws_security_group.function.id
+  description                  = "Calls to the server"
+  ip_protocol                  = "tcp"
+  from_port                    = var.server_port
+  to_port                      = var.server_port
+  referenced_security_group_id = aws_security_group.server.id
+}
+
+resource "aws_security_group" "server" {
+  name        = "${var.name_prefix}-server"
+  description = "HybridIngest server: ingress from the function only; egress HTTP(S)"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "server_from_function" {
+  security_group_id            = aws_security_group.server.id
+  description                  = "Calls from the function"
+  ip_protocol                  = "tcp"
+  from_port                    = var.server_port
+  to_port                      = var.server_port
+  referenced_security_group_id = aws_security_group.function.id
+}
+
+# Egress to the internet on HTTP(S) only: image downloads, S3, SSM Session Manager, CloudWatch
+# Logs and the package repositories all use 443 or 80. DNS and NTP go to the VPC's own resolver
+# and time service, which security groups do not filter.
+resource "aws_vpc_security_group_egress_rule" "server_https" {
+  security_group_id = aws_security_group.server.id
+  description       = "HTTPS: image origins and AWS APIs"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "server_http" {
+  security_group_id = aws_security_group.server.id
+  description       = "HTTP: image origins"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_ipv4         = "0.0.0.0/0"
+}

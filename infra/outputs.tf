@@ -1,0 +1,69 @@
+output "region" {
+  description = "Region of the stack."
+  value       = var.region
+}
+
+output "bucket_name" {
+  description = "Name of the private bucket that holds images/{image_id}.{ext} (and the server package under artifacts/)."
+  value       = aws_s3_bucket.images.id
+}
+
+output "function_name" {
+  description = "Name of the Lambda function to invoke."
+  value       = aws_lambda_function.ingest.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the Lambda function."
+  value       = aws_lambda_function.ingest.arn
+}
+
+output "function_environment" {
+  description = "Environment variables of the function (SERVER_URL). The local mode starts the function with these, SERVER_URL pointed at the local server."
+  value       = aws_lambda_function.ingest.environment[0].variables
+}
+
+output "function_timeout_s" {
+  description = "Function timeout in seconds."
+  value       = aws_lambda_function.ingest.timeout
+}
+
+output "function_memory_mb" {
+  description = "Function memory in MB."
+  value       = aws_lambda_function.ingest.memory_size
+}
+
+output "function_log_group_name" {
+  description = "CloudWatch log group of the function."
+  value       = aws_cloudwatch_log_group.function.name
+}
+
+output "server_log_group_name" {
+  description = "CloudWatch log group the instance ships the server's log to."
+  value       = aws_cloudwatch_log_group.server.name
+}
+
+output "instance_id" {
+  description = "EC2 instance running the server (aws ssm start-session --target <id>)."
+  value       = aws_instance.server.id
+}
+
+output "server_private_ip" {
+  description = "Private IP of the server instance."
+  value       = aws_instance.server.private_ip
+}
+
+output "server_port" {
+  description = "Port the server listens on."
+  value       = var.server_port
+}
+
+output "server_url" {
+  description = "URL the function calls the server on (reachable only from the function's security group)."
+  value       = local.server_url
+}
+
+output "server_environment" {
+  description = "Environment the instance's systemd unit gives the server (S3_BUCKET, AWS_REGION, ASPNETCORE_URLS). The local mode starts the server with these, ASPNETCORE_URLS pointed at a loopback port."
+  value       = local.server_environment
+}
