@@ -113,6 +113,8 @@ public static class Program
             InvokeCommand(),
             VerifyCommand(),
             BenchCommand(),
+            LocalCommand.Create(),
+            DemoCommand.Create(),
         };
         return root;
     }
