@@ -101,6 +101,9 @@ public sealed class DestinationPolicy(IOptions<DestinationPolicyOptions> options
             return Refuse("URLs with user info (user:password@host) are not allowed");
         if (url.Port == 0)
             return Refuse("port 0 is not a valid port");
+        // A zone id (http://[fe80::1%25eth0]/) names a local interface: never an internet origin.
+        if (url.HostNameType == UriHostNameType.IPv6 && url.IdnHost.Contains('%'))
+            return Refuse("IPv6 zone ids (%25...) are not allowed");
         return new UrlVerdict(url, null);
     }
 

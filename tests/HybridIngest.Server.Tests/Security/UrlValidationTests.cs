@@ -85,6 +85,7 @@ public class UrlValidationTests
     [InlineData("unclosed IPv6 bracket", "http://[::1/")]
     [InlineData("newline (header injection)", "http://example.com/\r\nX-Injected: 1")]
     [InlineData("NUL", "http://example.com/\0")]
+    [InlineData("IPv6 zone id", "http://[fe80::1%25eth0]/")]
     public void RefusesMalformedUrl(string kind, string? raw)
     {
         var verdict = Policy.ValidateUrl(raw);
