@@ -35,7 +35,7 @@ public sealed class BenchRunnerTests : IAsyncLifetime
             Assert.Equal(12, level.StatusCounts["200"]);
             Assert.Empty(level.ErrorCounts);
             Assert.Equal(12, level.EndToEndMs.Count);
-            Assert.Equal(7.25, level.LambdaEc2CallTimeMs!.P50, 2);
+            Assert.Equal(7.5, level.LambdaEc2CallTimeMs!.P50, 2);
             Assert.True(level.EndToEndMs.Min <= level.EndToEndMs.P50 && level.EndToEndMs.P50 <= level.EndToEndMs.P99 && level.EndToEndMs.P99 <= level.EndToEndMs.Max * 1.001);
         });
         Assert.Equal(1, report.Results.Levels.Sum(l => l.ColdStarts));

@@ -87,7 +87,7 @@ public sealed class FakeInvokeApi : IAsyncDisposable
             answer = new FunctionResponseBody
             {
                 Message = "ok",
-                LambdaEc2CallTimeMs = 7.25,
+                LambdaEc2CallTimeMs = 7.5,
                 Result = JsonSerializer.SerializeToElement(stored, HybridIngestJsonContext.Default.ProcessImageResponse),
             };
         }
