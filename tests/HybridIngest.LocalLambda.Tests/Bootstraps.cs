@@ -5,23 +5,29 @@ using System.Diagnostics;
 
 namespace HybridIngest.LocalLambda.Tests;
 
+/// <summary>Where the repository and this build's outputs are.</summary>
+static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The configuration these tests were built in (Debug or Release): bin/{Configuration}/net10.0/.</summary>
+    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the test binaries.");
+    }
+}
+
 /// <summary>The function's bootstraps the tests run under the host.</summary>
 static class Bootstraps
 {
     static readonly Lazy<Task<string>> Published = new(PublishAsync);
-
-    static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
-            {
-                directory = directory.Parent;
-            }
-            return directory?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the test binaries.");
-        }
-    }
 
     /// <summary>
     /// The real Native AOT bootstrap, published once per test run into a temp folder (its own
@@ -41,7 +47,7 @@ static class Bootstraps
         {
             ArgumentList =
             {
-                "publish", Path.Combine(RepositoryRoot, "src", "HybridIngest.Function"),
+                "publish", Path.Combine(RepositoryPaths.Root, "src", "HybridIngest.Function"),
                 "-c", "Release", "-r", "linux-x64", "--nologo",
                 "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
             },

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HybridIngest.Offline;
+
+namespace HybridIngest.LocalLambda.Tests;
+
+/// <summary>The published Native AOT bootstrap under the host, against the real server and moto.</summary>
+public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFixture<IngestStack>
+{
+    /// <summary>Amazon Linux 2023's glibc: the newest symbol version the binary may need.</summary>
+    static readonly Version NewestAllowedGlibc = new(2, 34);
+
+    [Fact]
+    public async Task IngestsSixteenConcurrentInvocationsIntoS3()
+    {
+        var images = Enumerable.Range(0, 16)
+            .Select(i => (Image: SampleImages.All[i % SampleImages.All.Count], Url: stack.Origin.Serve($"/concurrent/{i}", SampleImages.All[i % SampleImages.All.Count])))
+            .ToList();
+
+        var answers = await Task.WhenAll(images.Select(i => Invoker.InvokeAsync(stack.Host, JsonSerializer.Serialize(new { image_url = i.Url.ToString() }))));
+
+        for (var i = 0; i < images.Count; i++)
+        {
+            Assert.Equal(200, answers[i].Status);
+            Assert.Null(answers[i].Header("X-Amz-Function-Error"));
+            var response = JsonDocument.Parse(answers[i].Body).RootElement;
+            Assert.Equal(200, response.GetProperty("statusCode").GetInt32());
+            var body = JsonDocument.Parse(response.GetProperty("body").GetString()!).RootElement;
+            Assert.True(body.GetProperty("lambda_ec2_call_time_ms").GetDouble() > 0);
+            var result = body.GetProperty("result");
+            Assert.Equal(IngestStack.Bucket, result.GetProperty("bucket").GetString());
+            await AssertStoredAsync(result.GetProperty("key").GetString()!, images[i].Image.Bytes);
+        }
+        Assert.Equal(16, answers.Select(a => a.Header("x-amzn-RequestId")).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task AwsCliInvokeReturnsTheFunctionsPayload()
+    {
+        var imageUrl = stack.Origin.Serve("/cli/cat.png", SampleImages.Png);
+        var outFile = Path.Combine(Directory.CreateTempSubdirectory("hybrid-cli-").FullName, "out.json");
+        var start = new ProcessStartInfo("aws")
+        {
+            ArgumentList =
+            {
+                "lambda", "invoke", "--endpoint-url", stack.Host.Endpoint.ToString().TrimEnd('/'),
+                "--function-name", IngestStack.FunctionName,
+                "--payload", JsonSerializer.Serialize(new { image_url = imageUrl.ToString() }), outFile,
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["AWS_ACCESS_KEY_ID"] = "testing",
+                ["AWS_SECRET_ACCESS_KEY"] = "testing",
+                ["AWS_DEFAULT_REGION"] = "us-east-1",
+                ["AWS_CONFIG_FILE"] = "/dev/null",
+                ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+                ["AWS_PAGER"] = "",
+            },
+        };
+        if (await AwsCliMajorVersionAsync() >= 2)
+        {
+            // Version 2 reads --payload as base64 unless told otherwise; version 1 sends it as is.
+            start.ArgumentList.Insert(4, "--cli-binary-format");
+            start.ArgumentList.Insert(5, "raw-in-base64-out");
+        }
+        using var cli = Process.Start(start)!;
+        var stdout = cli.StandardOutput.ReadToEndAsync();
+        var stderr = cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+
+        Assert.True(cli.ExitCode == 0, $"aws lambda invoke failed ({cli.ExitCode}): {await stderr}");
+        var summary = JsonDocument.Parse(await stdout).RootElement;
+        Assert.Equal(200, summary.GetProperty("StatusCode").GetInt32());
+        Assert.Equal("$LATEST", summary.GetProperty("ExecutedVersion").GetString());
+        var payload = JsonDocument.Parse(await File.ReadAllTextAsync(outFile)).RootElement;
+        Assert.Equal(200, payload.GetProperty("statusCode").GetInt32());
+        var body = JsonDocument.Parse(payload.GetProperty("body").GetString()!).RootElement;
+        await AssertStoredAsync(body.GetProperty("result").GetProperty("key").GetString()!, SampleImages.Png.Bytes);
+    }
+
+    [Fact]
+    public async Task AnswersAnInvalidEventWith400FromTheFunctionNotAnError()
+    {
+        var answer = await Invoker.InvokeAsync(stack.Host, """{"image_url": 42}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Null(answer.Header("X-Amz-Function-Error"));
+        var response = JsonDocument.Parse(answer.Body).RootElement;
+        Assert.Equal(400, response.GetProperty("statusCode").GetInt32());
+        Assert.Contains("\"code\":\"invalid_request\"", response.GetProperty("body").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SurfacesTheBootstrapsInitErrorWhenServerUrlIsMissing()
+    {
+        await using var host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
+        {
+            FunctionName = "unconfigured",
+            BootstrapPath = await Bootstraps.PublishedAsync(),
+        });
+
+        var answer = await Invoker.InvokeAsync(host, """{"image_url":"https://images.example/a.png"}""");
+
+        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        var error = JsonDocument.Parse(answer.Body).RootElement;
+        Assert.Equal("Runtime.InvalidConfiguration", error.GetProperty("errorType").GetString());
+        Assert.Contains("SERVER_URL is not set", error.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Empty(host.EnvironmentProcessIds);
+    }
+
+    [Fact]
+    public async Task PublishedBootstrapNeedsNoGlibcNewerThanAmazonLinux2023s()
+    {
+        var start = new ProcessStartInfo("objdump", ["-T", await Bootstraps.PublishedAsync()]) { RedirectStandardOutput = true };
+        using var objdump = Process.Start(start)!;
+        var symbols = await objdump.StandardOutput.ReadToEndAsync();
+        await objdump.WaitForExitAsync();
+
+        var versions = GlibcVersion().Matches(symbols).Select(m => Version.Parse(m.Groups[1].Value)).Distinct().ToList();
+
+        Assert.Equal(0, objdump.ExitCode);
+        Assert.NotEmpty(versions);
+        Assert.All(versions, v => Assert.True(v <= NewestAllowedGlibc, $"the bootstrap needs GLIBC_{v}, newer than {NewestAllowedGlibc}"));
+    }
+
+    static async Task<int> AwsCliMajorVersionAsync()
+    {
+        using var version = Process.Start(new ProcessStartInfo("aws", ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await version.StandardOutput.ReadToEndAsync() + await version.StandardError.ReadToEndAsync();
+        await version.WaitForExitAsync();
+        var match = AwsCliVersion().Match(output);
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException($"aws --version said: {output}");
+    }
+
+    async Task AssertStoredAsync(string key, byte[] expected)
+    {
+        using var stored = await stack.S3.GetObjectAsync(IngestStack.Bucket, key);
+        using var bytes = new MemoryStream();
+        await stored.ResponseStream.CopyToAsync(bytes);
+        Assert.Equal(expected, bytes.ToArray());
+    }
+
+    [GeneratedRegex(@"aws-cli/(\d+)\.")]
+    private static partial Regex AwsCliVersion();
+
+    [GeneratedRegex(@"GLIBC_(\d+\.\d+(?:\.\d+)?)")]
+    private static partial Regex GlibcVersion();
+}
