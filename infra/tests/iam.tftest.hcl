@@ -1,0 +1,125 @@
+# Least privilege: no wildcard action anywhere, and no resource beyond this bucket, the server's
+# artifact, the stack's log groups and its own network interfaces. The only "*" resources are the
+# actions AWS offers no resource-level permission for, each named here with its reason.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  server_artifact_path = "tests/fixtures/server.zip"
+  lambda_artifact_path = "tests/fixtures/lambda.zip"
+}
+
+run "no_policy_grants_a_wildcard_action" {
+  assert {
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.server.policy, aws_iam_role_policy.server_session_manager.policy, aws_iam_role_policy.function.policy] : [
+        for statement in jsondecode(policy).Statement : [
+          for action in flatten([statement.Action]) : statement.Effect == "Allow" && !strcontains(action, "*")
+        ]
+      ]
+    ]))
+    error_message = "Every statement must allow named actions only (no \"*\" in an action)."
+  }
+}
+
+run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.server.policy).Statement : [
+        for resource in flatten([statement.Resource]) : contains([
+          "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/images/*",
+          "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1",
+          "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/artifacts/server.zip",
+          "arn:aws:logs:us-east-1:123456789012:log-group:/hybrid-ingest/hybrid-ingest/server:*",
+        ], resource)
+      ]
+    ]))
+    error_message = "The server's policy may name only images/* and the bucket, its own artifact and its log group."
+  }
+  assert {
+    condition = {
+      for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
+      statement.Sid => toset(flatten([statement.Action]))
+      } == {
+      StoreImages     = toset(["s3:PutObject", "s3:AbortMultipartUpload"])
+      CheckBucket     = toset(["s3:ListBucket"])
+      ReadOwnArtifact = toset(["s3:GetObject"])
+      WriteServerLogs = toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
+    }
+    error_message = "The server's policy must grant exactly: write images, check the bucket, read its artifact, write its logs."
+  }
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
+      statement.Sid != "StoreImages" || statement.Resource == "${aws_s3_bucket.images.arn}/images/*"
+    ])
+    error_message = "The server may write under images/ only (not over its own artifact)."
+  }
+}
+
+run "session_manager_is_pinned_to_the_instance" {
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(aws_iam_role_policy.server_session_manager.policy).Statement :
+      statement.Resource == aws_instance.server.arn || (
+        # ssmmessages supports no resource ARN: "*" is pinned to this instance by condition instead.
+        statement.Resource == "*"
+        && alltrue([for action in flatten([statement.Action]) : startswith(action, "ssmmessages:")])
+        && try(statement.Condition.ArnEquals["ec2:SourceInstanceARN"], null) == aws_instance.server.arn
+      )
+    ])
+    error_message = "Session Manager permissions must be limited to this instance."
+  }
+  assert {
+    condition = toset(flatten([
+      for statement in jsondecode(aws_iam_role_policy.server_session_manager.policy).Statement : statement.Action
+      ])) == toset([
+      "ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+    ])
+    error_message = "Session Manager needs exactly these five actions."
+  }
+  assert {
+    condition     = aws_iam_role_policy.server_session_manager.role == aws_iam_role.server.id
+    error_message = "The Session Manager policy belongs to the server's role."
+  }
+}
+
+run "function_reaches_only_its_log_group_and_network_interfaces" {
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.function.policy).Statement : [
+        for resource in flatten([statement.Resource]) : contains(concat([
+          "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/hybrid-ingest-function:*",
+          "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+          aws_security_group.function.arn,
+        ], aws_subnet.private[*].arn), resource)
+        # DescribeNetworkInterfaces works only on "*".
+        || (resource == "*" && statement.Action == "ec2:DescribeNetworkInterfaces")
+      ]
+    ]))
+    error_message = "The function's policy may name only its log group, its network interfaces, the private subnets and its security group."
+  }
+  assert {
+    condition = toset(flatten([
+      for statement in jsondecode(aws_iam_role_policy.function.policy).Statement : statement.Action
+      ])) == toset([
+      "logs:CreateLogStream", "logs:PutLogEvents", "ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+    ])
+    error_message = "The function's role must grant exactly log writing and VPC network-interface management."
+  }
+}
+
+run "roles_trust_only_their_service" {
+  assert {
+    condition     = jsondecode(aws_iam_role.server.assume_role_policy).Statement[0].Principal == { Service = "ec2.amazonaws.com" } && length(jsondecode(aws_iam_role.server.assume_role_policy).Statement) == 1
+    error_message = "Only EC2 may assume the server's role."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.function.assume_role_policy).Statement[0].Principal == { Service = "lambda.amazonaws.com" } && length(jsondecode(aws_iam_role.function.assume_role_policy).Statement) == 1
+    error_message = "Only Lambda may assume the function's role."
+  }
+}

@@ -1,0 +1,76 @@
+# Each validation rule rejects bad input at plan time, before anything is created.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  server_artifact_path = "tests/fixtures/server.zip"
+  lambda_artifact_path = "tests/fixtures/lambda.zip"
+}
+
+run "rejects_malformed_region" {
+  command = plan
+  variables { region = "US_EAST_1" }
+  expect_failures = [var.region]
+}
+
+run "rejects_name_prefix_with_uppercase" {
+  command = plan
+  variables { name_prefix = "Hybrid" }
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_unknown_architecture" {
+  command = plan
+  variables { architecture = "amd64" }
+  expect_failures = [var.architecture]
+}
+
+run "rejects_malformed_instance_type" {
+  command = plan
+  variables { instance_type = "micro" }
+  expect_failures = [var.instance_type]
+}
+
+run "rejects_privileged_server_port" {
+  command = plan
+  variables { server_port = 80 }
+  expect_failures = [var.server_port]
+}
+
+run "rejects_lambda_memory_below_128" {
+  command = plan
+  variables { lambda_memory_mb = 64 }
+  expect_failures = [var.lambda_memory_mb]
+}
+
+run "rejects_lambda_timeout_above_900" {
+  command = plan
+  variables { lambda_timeout_s = 901 }
+  expect_failures = [var.lambda_timeout_s]
+}
+
+run "rejects_log_retention_cloudwatch_does_not_offer" {
+  command = plan
+  variables { log_retention_days = 10 }
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_zero_image_expiry" {
+  command = plan
+  variables { image_expiry_days = 0 }
+  expect_failures = [var.image_expiry_days]
+}
+
+run "rejects_endpoint_url_with_path" {
+  command = plan
+  variables { aws_endpoint_url = "http://127.0.0.1:5000/s3" }
+  expect_failures = [var.aws_endpoint_url]
+}
+
+run "rejects_reserved_tag_key" {
+  command = plan
+  variables { tags = { "aws:owner" = "me" } }
+  expect_failures = [var.tags]
+}
