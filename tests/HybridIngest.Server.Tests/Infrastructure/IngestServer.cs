@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridIngest.Server.Tests.Infrastructure;
 
@@ -20,7 +22,9 @@ public sealed class IngestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static IngestServer Start(Uri s3Endpoint, string bucket, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="services">Runs after the server's own registrations (e.g. to trust a test TLS origin).</param>
+    public static IngestServer Start(Uri s3Endpoint, string bucket, IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string>
         {
@@ -41,6 +45,10 @@ public sealed class IngestServer : IAsyncDisposable
             foreach (var (name, value) in all)
             {
                 host.UseSetting(name, value);
+            }
+            if (services is not null)
+            {
+                host.ConfigureTestServices(services);
             }
         });
         factory.UseKestrel();

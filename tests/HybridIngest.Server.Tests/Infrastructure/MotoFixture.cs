@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Offline;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridIngest.Server.Tests.Infrastructure;
 
@@ -36,8 +37,9 @@ public sealed class MotoFixture : IAsyncLifetime
     }
 
     /// <summary>A server instance on Kestrel, on a free port, storing into this moto's bucket.</summary>
-    public IngestServer StartServer(IReadOnlyDictionary<string, string>? settings = null) =>
-        IngestServer.Start(Moto.Endpoint, Bucket, settings);
+    public IngestServer StartServer(IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null) =>
+        IngestServer.Start(Moto.Endpoint, Bucket, settings, services);
 
     /// <summary>Every key in the bucket under <paramref name="prefix"/>.</summary>
     public async Task<List<string>> KeysAsync(string prefix = "")
