@@ -146,4 +146,17 @@ public sealed class HostileDestinationTests(MotoFixture moto) : IClassFixture<Mo
 
         await Refusal.AssertAsync(moto, answer, ErrorCodes.DownloadFailed);
     }
+
+    [Fact]
+    public async Task RefusesRedirectFromHttpsToHttp()
+    {
+        var image = ServeImage("destination/downgrade.png");
+        await using var tls = await TlsRedirectOrigin.StartAsync(image.ToString());
+        await using var server = moto.StartServer(services: tls.TrustIn);
+
+        using var answer = await Refusal.PostUrlAsync(server, tls.Url.ToString());
+
+        var problem = await Refusal.AssertAsync(moto, answer, ErrorCodes.BlockedDestination, "https → http redirect");
+        Assert.Contains("from https to http", problem.Detail);
+    }
 }

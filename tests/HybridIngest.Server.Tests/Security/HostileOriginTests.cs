@@ -146,6 +146,16 @@ public sealed class HostileOriginTests(MotoFixture moto) : IClassFixture<MotoFix
     }
 
     [Fact]
+    public async Task RefusesOversizedResponseHeaders()
+    {
+        // HttpClient's default limit on response headers is 64 KiB.
+        await AssertRefusedAsync("200 KiB of response headers", OriginResponse.Image(SampleImages.Png) with
+        {
+            Headers = new Dictionary<string, string> { ["X-Padding"] = new string('x', 200 * 1024) },
+        }, ErrorCodes.DownloadFailed);
+    }
+
+    [Fact]
     public async Task ReportsOriginErrorStatusAsDownloadFailed()
     {
         await AssertRefusedAsync("origin 500 with a PNG body",

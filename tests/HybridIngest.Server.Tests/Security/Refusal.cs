@@ -16,7 +16,7 @@ static class Refusal
             HybridIngestJsonContext.Default.ProcessImageRequest);
 
     /// <param name="what">The case, for the failure message.</param>
-    public static async Task AssertAsync(MotoFixture moto, HttpResponseMessage answer, string code, string what = "")
+    public static async Task<ErrorResponse> AssertAsync(MotoFixture moto, HttpResponseMessage answer, string code, string what = "")
     {
         var text = await answer.Content.ReadAsStringAsync();
         Assert.True(answer.Content.Headers.ContentType?.MediaType == "application/problem+json",
@@ -30,5 +30,6 @@ static class Refusal
 
         Assert.Empty(await moto.KeysAsync());
         Assert.Equal(0, await moto.OpenMultipartUploadsAsync());
+        return problem;
     }
 }
