@@ -1,0 +1,104 @@
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace HybridIngest.Infra.Tests;
+
+/// <summary>
+/// A private copy of the repository's <c>infra/</c> in a temp directory, initialized once, with its
+/// own <c>.terraform</c> and state: tests in parallel never share Terraform files. Deleted on dispose.
+/// </summary>
+public sealed class TerraformWorkspace : IAsyncLifetime
+{
+    /// <summary>CI points this at the offline provider mirror; unset, init uses the registry.</summary>
+    const string PluginDirVariable = "HYBRID_TF_PLUGIN_DIR";
+
+    public static string InfraSource { get; } = Path.Combine(RepositoryRoot(), "infra");
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("hybrid-infra-").FullName;
+
+    /// <summary>The module directory inside <see cref="Root"/>.</summary>
+    public string Module => Path.Combine(Root, "infra");
+
+    public async Task InitializeAsync()
+    {
+        CopyModule(InfraSource, Module);
+        var init = new List<string> { "init", "-input=false", "-no-color" };
+        if (Environment.GetEnvironmentVariable(PluginDirVariable) is { Length: > 0 } pluginDir)
+        {
+            init.Add($"-plugin-dir={pluginDir}");
+        }
+        var result = await RunAsync(init, TimeSpan.FromMinutes(3));
+        Assert.True(result.Succeeded, result.ToString());
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Root, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public Task<CommandResult> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null) =>
+        CommandLine.RunAsync("terraform", arguments, Module, new Dictionary<string, string>
+        {
+            ["TF_IN_AUTOMATION"] = "1",
+            ["TF_INPUT"] = "0",
+            ["CHECKPOINT_DISABLE"] = "1",
+        }, timeout);
+
+    /// <summary><c>terraform output -json</c> of this workspace's state.</summary>
+    public async Task<JsonElement> OutputsAsync()
+    {
+        var result = await RunAsync(["output", "-json", "-no-color"]);
+        Assert.True(result.Succeeded, result.ToString());
+        using var document = JsonDocument.Parse(result.StandardOutput);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// A small zip holding one executable file, standing in for an artifact `hybrid package` builds;
+    /// the emulator stores packages but never runs them.
+    /// </summary>
+    public string CreateDummyArtifact(string name, string entry)
+    {
+        var path = Path.Combine(Root, name);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        var file = zip.CreateEntry(entry);
+        file.ExternalAttributes = Convert.ToInt32("100755", 8) << 16;
+        using var writer = new StreamWriter(file.Open());
+        writer.Write("#!/bin/sh\necho dummy artifact\n");
+        return path;
+    }
+
+    static void CopyModule(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            var name = Path.GetFileName(file);
+            if (name.Contains(".tfstate", StringComparison.Ordinal) || name == ".terraform.lock.hcl")
+            {
+                continue;
+            }
+            File.Copy(file, Path.Combine(to, name));
+        }
+        foreach (var directory in Directory.EnumerateDirectories(from))
+        {
+            if (Path.GetFileName(directory) != ".terraform")
+            {
+                CopyModule(directory, Path.Combine(to, Path.GetFileName(directory)));
+            }
+        }
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No HybridIngest.slnx above {AppContext.BaseDirectory}.");
+    }
+}
