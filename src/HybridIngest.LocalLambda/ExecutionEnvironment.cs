@@ -107,7 +107,7 @@ sealed class ExecutionEnvironment : IAsyncDisposable
         var cold = _initDuration is null;
         if (cold)
         {
-            var initEnded = await Task.WhenAny(_initialized.Task, _initError.Task, _exited.Task, Task.Delay(InitTimeout));
+            var initEnded = await FirstOrTimeoutAsync(InitTimeout, _initialized.Task, _initError.Task, _exited.Task);
             if (initEnded != _initialized.Task)
             {
                 return Finish(invocation, cold, InitFailure(invocation, initEnded), TimeSpan.Zero);
@@ -119,7 +119,7 @@ sealed class ExecutionEnvironment : IAsyncDisposable
         var timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds);
         invocation.Deadline = DateTimeOffset.UtcNow + timeout;
         _events.Writer.TryWrite(invocation);
-        var ended = await Task.WhenAny(invocation.Result.Task, _exited.Task, Task.Delay(timeout));
+        var ended = await FirstOrTimeoutAsync(timeout, invocation.Result.Task, _exited.Task);
         RecordPeakMemory();
         InvocationResult result;
         if (ended == invocation.Result.Task)
@@ -140,7 +140,17 @@ sealed class ExecutionEnvironment : IAsyncDisposable
         return Finish(invocation, cold, result, Stopwatch.GetElapsedTime(started));
     }
 
-    InvocationResult InitFailure(Invocation invocation, Task initEnded)
+    /// <summary>The first of <paramref name="tasks"/> to complete, or null when <paramref name="timeout"/> passes first.</summary>
+    static async Task<Task?> FirstOrTimeoutAsync(TimeSpan timeout, params Task[] tasks)
+    {
+        using var cancel = new CancellationTokenSource();
+        var timer = Task.Delay(timeout, cancel.Token);
+        var first = await Task.WhenAny([.. tasks, timer]);
+        await cancel.CancelAsync();
+        return first == timer ? null : first;
+    }
+
+    InvocationResult InitFailure(Invocation invocation, Task? initEnded)
     {
         RecordPeakMemory();
         Write($"START RequestId: {invocation.RequestId} Version: {LocalLambdaHost.Version}");
