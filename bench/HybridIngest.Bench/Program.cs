@@ -1,1 +1,14 @@
-return 0;
+using HybridIngest.Bench;
+
+// Benchmarks (not tests): dotnet run -c Release --project bench/HybridIngest.Bench -- <mode> [options]
+return args.FirstOrDefault() switch
+{
+    "function" => await FunctionBench.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: HybridIngest.Bench <mode> [options]; modes: function");
+    return 2;
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using HybridIngest.LocalLambda;
+using HybridIngest.Offline;
+
+namespace HybridIngest.Bench;
+
+/// <summary>
+/// <c>function</c> mode: the Native AOT bootstrap's size and init time, and the warm overhead per
+/// invocation of the local Lambda host + function over calling the server directly.
+/// Usage: <c>function [--bootstrap PATH] [--cold N] [--warm N]</c>.
+/// </summary>
+static partial class FunctionBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var bootstrap = Option(args, "--bootstrap") ?? await PublishAsync();
+        var coldStarts = int.Parse(Option(args, "--cold") ?? "20", CultureInfo.InvariantCulture);
+        var warmInvocations = int.Parse(Option(args, "--warm") ?? "200", CultureInfo.InvariantCulture);
+
+        var (rawBytes, zippedBytes) = Sizes(bootstrap);
+        Console.WriteLine($"bootstrap: {rawBytes / 1024.0 / 1024:0.00} MiB, zipped {zippedBytes / 1024.0 / 1024:0.00} MiB ({bootstrap})");
+
+        var initMs = await MeasureInitAsync(bootstrap, coldStarts);
+        Console.WriteLine($"init (process start to first next), {coldStarts} cold starts: {Summary(initMs)}");
+
+        var (directMs, invokeMs) = await MeasureWarmAsync(bootstrap, warmInvocations);
+        Console.WriteLine($"server directly, {warmInvocations} calls: {Summary(directMs)}");
+        Console.WriteLine($"through host + function, {warmInvocations} invocations: {Summary(invokeMs)}");
+        var overhead = invokeMs.Zip(directMs, (invoke, direct) => invoke - direct).ToList();
+        Console.WriteLine($"overhead per invocation (paired differences): {Summary(overhead)}");
+        return 0;
+    }
+
+    /// <summary>The executable's size, and its size in a Lambda deployment zip.</summary>
+    static (long Raw, long Zipped) Sizes(string bootstrap)
+    {
+        using var zipped = new MemoryStream();
+        using (var zip = new ZipArchive(zipped, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            zip.CreateEntryFromFile(bootstrap, "bootstrap", CompressionLevel.Optimal);
+        }
+        return (new FileInfo(bootstrap).Length, zipped.Length);
+    }
+
+    /// <summary>Cold starts: each in a fresh host, so each invocation starts a new environment.</summary>
+    static async Task<List<double>> MeasureInitAsync(string bootstrap, int coldStarts)
+    {
+        var initMs = new List<double>();
+        for (var i = 0; i < coldStarts; i++)
+        {
+            var report = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
+            {
+                FunctionName = "bench",
+                BootstrapPath = bootstrap,
+                // Init does not contact the server; the event below is answered 400 by the function.
+                Environment = new Dictionary<string, string> { ["SERVER_URL"] = "http://127.0.0.1:9" },
+                Log = line =>
+                {
+                    if (line.StartsWith("REPORT ", StringComparison.Ordinal))
+                    {
+                        report.TrySetResult(line);
+                    }
+                },
+            });
+            using var http = new HttpClient();
+            using var answer = await http.PostAsync(InvokeUri(host), new StringContent("{}", Encoding.UTF8, "application/json"));
+            var init = InitDuration().Match(await report.Task);
+            initMs.Add(double.Parse(init.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        return initMs;
+    }
+
+    /// <summary>Interleaved pairs: the server's /process-image directly, then the same through the host.</summary>
+    static async Task<(List<double> Direct, List<double> Invoke)> MeasureWarmAsync(string bootstrap, int invocations)
+    {
+        const string bucket = "bench-images";
+        await using var moto = await MotoServer.StartAsync();
+        using (var s3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
+            new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" }))
+        {
+            await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
+        }
+        await using var origin = await ImageOrigin.StartAsync();
+        var imageUrl = origin.Serve("/bench.png", SampleImages.Png).ToString();
+        using var server = await ServerProcess.StartAsync(moto, bucket, origin.BaseUrl.Port);
+        await using var host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
+        {
+            FunctionName = "bench",
+            BootstrapPath = bootstrap,
+            Environment = new Dictionary<string, string> { ["SERVER_URL"] = server.Url.ToString().TrimEnd('/') },
+            TimeoutSeconds = 30,
+            MaxConcurrency = 1,
+        });
+
+        using var http = new HttpClient();
+        var body = JsonSerializer.Serialize(new { image_url = imageUrl });
+        async Task<double> TimeAsync(Uri uri)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.PostAsync(uri, new StringContent(body, Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (!response.IsSuccessStatusCode || !text.Contains("image_id", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{uri} answered {(int)response.StatusCode}: {text}");
+            }
+            return elapsed;
+        }
+
+        var direct = new Uri(server.Url, "process-image");
+        var invoke = InvokeUri(host);
+        for (var i = 0; i < 10; i++)
+        {
+            await TimeAsync(direct);
+            await TimeAsync(invoke);
+        }
+        var directMs = new List<double>();
+        var invokeMs = new List<double>();
+        for (var i = 0; i < invocations; i++)
+        {
+            directMs.Add(await TimeAsync(direct));
+            invokeMs.Add(await TimeAsync(invoke));
+        }
+        return (directMs, invokeMs);
+    }
+
+    static Uri InvokeUri(LocalLambdaHost host) => new(host.Endpoint, $"2015-03-31/functions/{host.Options.FunctionName}/invocations");
+
+    static string Summary(List<double> samples)
+    {
+        var sorted = samples.Order().ToList();
+        double Percentile(double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"p50 {Percentile(0.50):0.00} ms, p90 {Percentile(0.90):0.00} ms, p99 {Percentile(0.99):0.00} ms, min {sorted[0]:0.00} ms, max {sorted[^1]:0.00} ms");
+    }
+
+    static string? Option(string[] args, string name) =>
+        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+    /// <summary>Publishes the function (linux-x64, Release) into a temp folder, as Lambda would get it.</summary>
+    static async Task<string> PublishAsync()
+    {
+        var output = Directory.CreateTempSubdirectory("hybrid-bench-bootstrap-").FullName;
+        var publish = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                "publish", Path.Combine(ServerProcess.RepositoryRoot, "src", "HybridIngest.Function"), "-c", "Release", "-r", "linux-x64",
+                "--nologo", "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
+            },
+        })!;
+        await publish.WaitForExitAsync();
+        return publish.ExitCode == 0
+            ? Path.Combine(output, "publish", "bootstrap")
+            : throw new InvalidOperationException($"dotnet publish of the function failed ({publish.ExitCode}).");
+    }
+
+    [GeneratedRegex(@"Init Duration: ([0-9.]+) ms")]
+    private static partial Regex InitDuration();
+
+    /// <summary>The real server (built next to this benchmark) as a process on a free loopback port.</summary>
+    sealed class ServerProcess(Process process, Uri url) : IDisposable
+    {
+        public Uri Url { get; } = url;
+
+        public static string RepositoryRoot { get; } = FindRoot();
+
+        static string FindRoot()
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
+            {
+                directory = directory.Parent;
+            }
+            return directory?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the benchmark.");
+        }
+
+        public static async Task<ServerProcess> StartAsync(MotoServer moto, string bucket, int originPort)
+        {
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+            var serverDll = Path.Combine(RepositoryRoot, "src", "HybridIngest.Server", "bin", configuration, "net10.0", "HybridIngest.Server.dll");
+            var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+            var process = Process.Start(new ProcessStartInfo("dotnet")
+            {
+                ArgumentList = { serverDll, "--urls", url.ToString().TrimEnd('/') },
+                RedirectStandardOutput = true,
+                Environment =
+                {
+                    ["S3_BUCKET"] = bucket,
+                    ["AWS_ENDPOINT_URL_S3"] = moto.Endpoint.ToString().TrimEnd('/'),
+                    ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
+                    ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
+                    ["AWS_REGION"] = "us-east-1",
+                    ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
+                    ["INGEST_ALLOWED_PORTS"] = originPort.ToString(CultureInfo.InvariantCulture),
+                },
+            })!;
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            for (var attempt = 0; attempt < 300 && !process.HasExited; attempt++)
+            {
+                try
+                {
+                    using var health = await http.GetAsync(new Uri(url, "health"));
+                    if (health.IsSuccessStatusCode)
+                    {
+                        return new ServerProcess(process, url);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                await Task.Delay(100);
+            }
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"The server ({serverDll}) did not answer /health.");
+        }
+
+        public void Dispose()
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            process.Dispose();
+        }
+    }
+}
