@@ -40,10 +40,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         using var teardown = new TeardownGuard();
         try
         {
-            var status = await stack.UpAsync(
-                new LocalUpOptions(options.ArtifactsDirectory, [origin.BaseUrl.Port], Math.Max(16, options.BenchConcurrency.Max())), cancellationToken);
-            console.MarkupLineInterpolated(
-                $"  The server may download from {LocalStack.AllowedPrivateCidrs} and port {origin.BaseUrl.Port}: the demo's origin is on this machine.");
+            await stack.UpAsync(new LocalUpOptions(options.ArtifactsDirectory, Math.Max(16, options.BenchConcurrency.Max())), cancellationToken);
 
             var target = await InvokeTarget.ResolveAsync(null, null, null, state, Path.Combine(repositoryRoot, "infra"), cancellationToken);
             using var http = LambdaInvoker.CreateHttpClient();

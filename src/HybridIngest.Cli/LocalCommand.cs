@@ -18,12 +18,6 @@ public static class LocalCommand
         Description = "Directory of lambda.zip and server.zip (packaged there first when missing or older than the sources).",
         DefaultValueFactory = _ => "artifacts",
     };
-    static readonly Option<int[]> AllowPort = new("--allow-port")
-    {
-        Description = "Also let the server download from this port (besides 80 and 443), e.g. a local origin's; repeatable.",
-        AllowMultipleArgumentsPerToken = true,
-        DefaultValueFactory = _ => [],
-    };
     internal static readonly Option<int> MaxConcurrency = new("--max-concurrency")
     {
         Description = "Most execution environments the local Lambda host runs at once (beyond them an invocation gets 429, as on Lambda).",
@@ -34,17 +28,12 @@ public static class LocalCommand
         Description = "Print the state as JSON: lambda_endpoint, function_name, server_url, s3_endpoint, bucket, region and the processes.",
     };
 
+    const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalStack.AllowedPrivateCidrs;
+
     static readonly JsonSerializerOptions Indented = new(HybridIngestJsonContext.Default.Options) { WriteIndented = true };
 
     public static Command Create()
     {
-        AllowPort.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int[]>().Any(port => port is < 1 or > 65535))
-            {
-                result.AddError("--allow-port takes TCP ports from 1 to 65535.");
-            }
-        });
         MaxConcurrency.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 1)
@@ -65,13 +54,13 @@ public static class LocalCommand
     {
         var command = new Command("up", "Start moto_server, apply infra/ to it, start the server from server.zip and the local Lambda host with lambda.zip; record them in the state directory.")
         {
-            StateDir, Artifacts, AllowPort, MaxConcurrency,
+            StateDir, Artifacts, MaxConcurrency,
         };
         command.SetAction((result, ct) => Program.Run(async () =>
         {
             var stack = Stack(result);
             var status = await stack.UpAsync(
-                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(AllowPort)!, result.GetValue(MaxConcurrency)), ct);
+                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency)), ct);
             PrintStatus(AnsiConsole.Console, status);
             AnsiConsole.MarkupLine("Stop it with [bold]hybrid local down[/].");
             return ExitCode.Success;
@@ -155,6 +144,8 @@ public static class LocalCommand
         }
         console.Write(processes);
         console.MarkupLineInterpolated(
-            $"Try: aws lambda invoke --endpoint-url {status.LambdaEndpoint} --function-name {status.FunctionName} --cli-binary-format raw-in-base64-out --payload '{{\"image_url\":\"http://127.0.0.1:PORT/image.png\"}}' out.json");
+            $"Invoke it with [bold]hybrid invoke --url URL[/], or with the AWS CLI and any keys (e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing): aws lambda invoke --region {status.Region} --endpoint-url {status.LambdaEndpoint} --function-name {status.FunctionName} --payload fileb://event.json out.json");
+        console.MarkupLineInterpolated(
+            $"The server may download from this machine ({AllowedPrivateCidrsNote}), so a local origin such as 'python3 -m http.server' works as image_url.");
     }
 }

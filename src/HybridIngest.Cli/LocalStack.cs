@@ -10,9 +10,8 @@ namespace HybridIngest.Cli;
 
 /// <summary>What <c>local up</c> may change about the stack it starts.</summary>
 /// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or older than the sources).</param>
-/// <param name="AllowedOriginPorts">Ports besides 80 and 443 the server may download from (a local origin's).</param>
 /// <param name="MaxConcurrency">Most execution environments the local Lambda host runs at once.</param>
-public sealed record LocalUpOptions(string ArtifactsDirectory, IReadOnlyList<int> AllowedOriginPorts, int MaxConcurrency);
+public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency);
 
 /// <summary>
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
@@ -61,8 +60,8 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
                 o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})");
 
             var server = await StepAsync("Starting the server from server.zip",
-                () => StartServerAsync(artifacts, outputs, motoEndpoint, options.AllowedOriginPorts, cancellationToken),
-                s => $"server on {Endpoint(s)}, ready (downloads from {AllowedPrivateCidrs} allowed{PortsNote(options.AllowedOriginPorts)}, for local origins)");
+                () => StartServerAsync(artifacts, outputs, motoEndpoint, cancellationToken),
+                s => $"server on {Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={AllowedPrivateCidrs}: it may download from origins on this machine)");
             started.Add(server);
 
             var host = await StepAsync("Starting the local Lambda host with lambda.zip",
@@ -107,7 +106,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         }
         var moto = status.Processes.FirstOrDefault(p => p.Name == Moto);
         Exception? destroyFailure = null;
-        if (moto is not null && ToDetached(moto).IsAlive && new LocalTerraform(InfraDirectory, state.TerraformDirectory).HasState)
+        if (moto is not null && ToDetached(moto).IsAlive && Terraform().HasState)
         {
             try
             {
@@ -185,7 +184,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
 
     async Task<StackOutputs> ApplyAsync(string motoEndpoint, LocalArtifacts artifacts, CancellationToken cancellationToken)
     {
-        var terraform = new LocalTerraform(InfraDirectory, state.TerraformDirectory);
+        var terraform = Terraform();
         await terraform.InitAsync(cancellationToken);
         await terraform.ApplyAsync(Variables(motoEndpoint, artifacts), cancellationToken);
         return StackOutputs.From(await terraform.OutputsAsync(cancellationToken));
@@ -193,7 +192,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
 
     async Task<int> DestroyAsync(LocalStackStatus status, CancellationToken cancellationToken)
     {
-        var terraform = new LocalTerraform(InfraDirectory, state.TerraformDirectory);
+        var terraform = Terraform();
         await terraform.DestroyAsync(Variables(status.S3Endpoint, LocalArtifacts.In(state.RunDirectory)), cancellationToken);
         return 0;
     }
@@ -205,8 +204,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         ["server_artifact_path"] = artifacts.ServerZip,
     };
 
-    async Task<LocalProcess> StartServerAsync(
-        LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, IReadOnlyList<int> allowedPorts, CancellationToken cancellationToken)
+    async Task<LocalProcess> StartServerAsync(LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, CancellationToken cancellationToken)
     {
         var directory = Extract(artifacts.ServerZip, "server", Packager.ServerExecutableName);
         var port = FreePort.Next();
@@ -219,7 +217,6 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         environment["AWS_SESSION_TOKEN"] = null;
         environment["AWS_EC2_METADATA_DISABLED"] = "true";
         environment["INGEST_ALLOWED_PRIVATE_CIDRS"] = AllowedPrivateCidrs;
-        environment["INGEST_ALLOWED_PORTS"] = string.Join(',', allowedPorts);
 
         var server = DetachedProcess.Start(Path.Combine(directory, Packager.ServerExecutableName), [], LogFile(Server), environment, directory);
         var url = $"http://127.0.0.1:{port}";
@@ -344,9 +341,9 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         }
     }
 
-    string LogFile(string name) => Path.Combine(state.LogDirectory, $"{name}.log");
+    LocalTerraform Terraform() => new(InfraDirectory, state.TerraformDirectory, LogFile("terraform"));
 
-    static string PortsNote(IReadOnlyList<int> ports) => ports.Count == 0 ? "" : $" on ports 80, 443, {string.Join(", ", ports)}";
+    string LogFile(string name) => Path.Combine(state.LogDirectory, $"{name}.log");
 
     static string Endpoint(LocalProcess process) => $"http://127.0.0.1:{process.Port}";
 

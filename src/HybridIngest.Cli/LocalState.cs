@@ -68,6 +68,9 @@ public sealed class LocalState(string directory)
                 System.IO.Directory.Delete(directory, recursive: true);
             }
         }
-        File.Delete(StateFile);
+        if (File.Exists(StateFile))
+        {
+            File.Delete(StateFile);
+        }
     }
 }

@@ -8,9 +8,9 @@ namespace HybridIngest.Cli.Local;
 /// The repository's <c>infra/</c> root module applied to the local AWS emulator, unchanged: the
 /// emulator goes in through the module's <c>aws_endpoint_url</c> variable (see infra/README.md),
 /// and everything Terraform writes (working directory, state) goes under <c>.hybrid/terraform/</c>,
-/// never into infra/.
+/// never into infra/. Each command's output is appended to <paramref name="logFile"/>.
 /// </summary>
-public sealed class LocalTerraform(string moduleDirectory, string stateDirectory)
+public sealed class LocalTerraform(string moduleDirectory, string stateDirectory, string logFile)
 {
     /// <summary>Where CI and this machine's image keep the offline provider mirror.</summary>
     public const string PluginDirectoryVariable = "HYBRID_TF_PLUGIN_DIR";
@@ -67,11 +67,12 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
             },
         };
         start.ArgumentList.Add($"-chdir={moduleDirectory}");
-        foreach (var argument in arguments)
+        start.ArgumentList.Add(arguments[0]);
+        start.ArgumentList.Add("-no-color");
+        foreach (var argument in arguments.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
-        start.ArgumentList.Insert(2, "-no-color");
 
         Process process;
         try
@@ -90,7 +91,8 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
             // that only a finished one (and then destroy) cleans up.
             await process.WaitForExitAsync(CancellationToken.None);
             var log = new StringBuilder().Append(await output).Append(await errors).ToString();
-            await File.AppendAllTextAsync(Path.Combine(stateDirectory, "terraform.log"), $"$ terraform {string.Join(' ', arguments)}{Environment.NewLine}{log}", CancellationToken.None);
+            Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+            await File.AppendAllTextAsync(logFile, $"$ terraform {string.Join(' ', arguments)}{Environment.NewLine}{log}", CancellationToken.None);
             if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException($"terraform {arguments[0]} failed (exit code {process.ExitCode}):{Environment.NewLine}{(await errors).Trim()}");
