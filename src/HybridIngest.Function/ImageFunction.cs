@@ -14,6 +14,9 @@ sealed class ImageFunction(ServerClient server)
 {
     public const string SuccessMessage = "Image processed successfully";
 
+    /// <summary>Lambda's limit on a synchronous invocation's payload (6 MB); a bigger event is refused unread.</summary>
+    public const int MaxEventBytes = 6 * 1024 * 1024;
+
     const string EventShapes = "send {\"image_url\": \"https://…\"} or {\"body\": \"{\\\"image_url\\\": \\\"https://…\\\"}\"}";
 
     public async Task<byte[]> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
@@ -66,6 +69,11 @@ sealed class ImageFunction(ServerClient server)
     /// <summary>The image URL, or null with a problem that tells the caller what to send.</summary>
     static string? ReadImageUrl(byte[] payload, out string problem)
     {
+        if (payload.Length > MaxEventBytes)
+        {
+            problem = $"The event is {payload.Length} bytes, more than Lambda's {MaxEventBytes}-byte limit: {EventShapes}.";
+            return null;
+        }
         try
         {
             var functionEvent = JsonSerializer.Deserialize(payload, HybridIngestJsonContext.Default.FunctionEvent);
