@@ -28,7 +28,10 @@ public sealed record OriginResponse(byte[] Body)
 
     public int ChunkSize { get; init; } = 64 * 1024;
 
-    /// <summary>Pause before each chunk (a slow trickle).</summary>
+    /// <summary>
+    /// Pause between chunks: a slow trickle, or with a long pause an origin that stalls after its
+    /// first chunk.
+    /// </summary>
     public TimeSpan ChunkDelay { get; init; }
 
     /// <summary>
@@ -122,7 +125,7 @@ public sealed class ImageOrigin : IAsyncDisposable
             }
             for (var offset = 0L; offset < length; offset += answer.ChunkSize)
             {
-                if (answer.ChunkDelay > TimeSpan.Zero)
+                if (offset > 0 && answer.ChunkDelay > TimeSpan.Zero)
                 {
                     await Task.Delay(answer.ChunkDelay, cancellationToken);
                 }

@@ -5,7 +5,9 @@ namespace HybridIngest.Server;
 
 /// <summary>
 /// The server's settings, read from the environment (or any configuration source) under the names
-/// in <see cref="ConfigurationKeyNameAttribute"/> and validated at start.
+/// in <see cref="ConfigurationKeyNameAttribute"/> and validated at start. (The generated validator
+/// ignores ErrorMessage on [Range], so range failures name the property, e.g.
+/// IngestOptions.MaxRedirects for INGEST_MAX_REDIRECTS.)
 /// </summary>
 public sealed class IngestOptions
 {
@@ -31,29 +33,29 @@ public sealed class IngestOptions
 
     /// <summary>Largest image accepted, checked against Content-Length and while streaming.</summary>
     [ConfigurationKeyName("INGEST_MAX_IMAGE_BYTES")]
-    [Range(1d, 5d * 1024 * 1024 * 1024, ErrorMessage = "INGEST_MAX_IMAGE_BYTES must be between 1 and 5 GiB (S3's largest single PUT).")]
+    [Range(1d, 5d * 1024 * 1024 * 1024)]
     public long MaxImageBytes { get; set; } = 50 * 1024 * 1024;
 
     [ConfigurationKeyName("INGEST_CONNECT_TIMEOUT_SECONDS")]
-    [Range(0.01, 300, ErrorMessage = "INGEST_CONNECT_TIMEOUT_SECONDS must be between 0.01 and 300.")]
+    [Range(0.01, 300)]
     public double ConnectTimeoutSeconds { get; set; } = 5;
 
     /// <summary>Budget for the whole download, from the first connect to the last byte, redirects included.</summary>
     [ConfigurationKeyName("INGEST_DOWNLOAD_TIMEOUT_SECONDS")]
-    [Range(0.01, 3600, ErrorMessage = "INGEST_DOWNLOAD_TIMEOUT_SECONDS must be between 0.01 and 3600.")]
+    [Range(0.01, 3600)]
     public double DownloadTimeoutSeconds { get; set; } = 30;
 
     /// <summary><c>POST /process-image</c> requests served at once; more get 503 overloaded.</summary>
     [ConfigurationKeyName("INGEST_MAX_CONCURRENT_REQUESTS")]
-    [Range(1, 100_000, ErrorMessage = "INGEST_MAX_CONCURRENT_REQUESTS must be between 1 and 100000.")]
+    [Range(1, 100_000)]
     public int MaxConcurrentRequests { get; set; } = 64;
 
     [ConfigurationKeyName("INGEST_MAX_REQUEST_BODY_BYTES")]
-    [Range(256, 1024 * 1024, ErrorMessage = "INGEST_MAX_REQUEST_BODY_BYTES must be between 256 and 1048576.")]
+    [Range(256, 1024 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 16 * 1024;
 
     [ConfigurationKeyName("INGEST_MAX_REDIRECTS")]
-    [Range(0, 20, ErrorMessage = "INGEST_MAX_REDIRECTS must be between 0 and 20.")]
+    [Range(0, 20)]
     public int MaxRedirects { get; set; } = 3;
 
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(ConnectTimeoutSeconds);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using HybridIngest.Contracts;
 using HybridIngest.Server;
 using HybridIngest.Server.Security;
@@ -19,7 +20,11 @@ builder.Logging.AddJsonConsole(json =>
 });
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // the handler writes the request's line
 
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, HybridIngestJsonContext.Default));
+builder.Services.ConfigureHttpJsonOptions(json =>
+{
+    json.SerializerOptions.TypeInfoResolverChain.Insert(0, HybridIngestJsonContext.Default);
+    json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull; // as the context does
+});
 builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
 builder.Services.AddDestinationPolicy();
@@ -37,9 +42,11 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (OptionsValidationException e)
+catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
 {
-    await Console.Error.WriteLineAsync($"hybrid-ingest-server: invalid settings: {string.Join(" ", e.Failures)}");
+    // Settings that fail validation or cannot be read stop the server before it listens: say
+    // which, without a stack trace.
+    await Console.Error.WriteLineAsync($"hybrid-ingest-server: cannot start: {e.Message}");
     return 2;
 }
 

@@ -1,3 +1,4 @@
+using HybridIngest.Offline;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -13,6 +14,15 @@ namespace HybridIngest.Server.Tests.Infrastructure;
 public sealed class IngestServer : IAsyncDisposable
 {
     readonly WebApplicationFactory<Program> _factory;
+
+    static IngestServer()
+    {
+        // The server gets its credentials from the SDK's default chain, whose first link is the
+        // environment. Every test in this process uses moto's dummy pair, so setting it once for the
+        // process is safe; the endpoint, which differs per moto, is passed per server instance.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", MotoServer.AccessKeyId);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", MotoServer.SecretAccessKey);
+    }
 
     IngestServer(WebApplicationFactory<Program> factory)
     {

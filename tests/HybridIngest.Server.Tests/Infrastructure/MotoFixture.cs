@@ -14,15 +14,6 @@ public sealed class MotoFixture : IAsyncLifetime
 {
     public const string Bucket = "ingest-tests";
 
-    static MotoFixture()
-    {
-        // The server under test gets its credentials from the SDK's default chain, whose first link
-        // is the environment. Every test in this process uses moto's dummy pair, so setting it once
-        // here is safe; the endpoint, which differs per moto, is passed per server instance.
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", MotoServer.AccessKeyId);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", MotoServer.SecretAccessKey);
-    }
-
     public MotoServer Moto { get; private set; } = null!;
     public IAmazonS3 S3 { get; private set; } = null!;
     public ImageOrigin Origin { get; private set; } = null!;
