@@ -34,6 +34,15 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
             await AssertStoredAsync(result.GetProperty("key").GetString()!, images[i].Image.Bytes);
         }
         Assert.Equal(16, answers.Select(a => a.Header("x-amzn-RequestId")).Distinct().Count());
+        foreach (var answer in answers)
+        {
+            // The function's one structured log line per invocation, as CloudWatch would get it.
+            var requestId = answer.Header("x-amzn-RequestId")!;
+            var line = await stack.Log.WaitForAsync(l => l.StartsWith('{') && l.Contains($"\"request_id\":\"{requestId}\"", StringComparison.Ordinal));
+            var entry = JsonDocument.Parse(line).RootElement;
+            Assert.Equal("invocation", entry.GetProperty("message").GetString());
+            Assert.Equal(200, entry.GetProperty("status_code").GetInt32());
+        }
     }
 
     [Fact]
