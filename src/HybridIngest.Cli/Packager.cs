@@ -25,7 +25,8 @@ public sealed record PackageResult(
 /// for Linux on one architecture, as <c>lambda.zip</c> and <c>server.zip</c> plus the unpacked
 /// <c>lambda/</c> and <c>server/</c> directories. Sources older than the outputs are not republished.
 /// </summary>
-public sealed class Packager(string repositoryRoot, TextWriter log)
+/// <param name="searchPath">Where to look for the C toolchain (default: PATH).</param>
+public sealed class Packager(string repositoryRoot, TextWriter log, string? searchPath = null)
 {
     public const string BootstrapName = "bootstrap";
     public const string ServerExecutableName = "HybridIngest.Server";
@@ -76,11 +77,11 @@ public sealed class Packager(string repositoryRoot, TextWriter log)
             log.WriteLine($"Artifacts in {output} are newer than the sources: not republished.");
             return result with { Rebuilt = false };
         }
-        CheckToolchain(architecture);
+        var toolchain = CheckToolchain(architecture);
         Directory.CreateDirectory(output);
         File.Delete(Path.Combine(output, ArchitectureMarker));
 
-        await PublishAsync(FunctionProject, rid, result.LambdaDirectory, [], cancellationToken);
+        await PublishAsync(FunctionProject, rid, result.LambdaDirectory, toolchain, cancellationToken);
         await PublishAsync(ServerProject, rid, result.ServerDirectory, ["--self-contained", "-p:PublishTrimmed=true"], cancellationToken);
         Require(result.Bootstrap);
         Require(result.ServerExecutable);
@@ -116,34 +117,41 @@ public sealed class Packager(string repositoryRoot, TextWriter log)
         return files.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Max();
     }
 
-    // Native AOT links with the platform's C toolchain: clang (or gcc) for this machine's
-    // architecture, and a cross toolchain with a sysroot for the other one.
-    static void CheckToolchain(string architecture)
+    // Native AOT links with the platform's C toolchain: clang for this machine's architecture, and
+    // for the other one also the cross binutils and a sysroot (Debian: gcc-aarch64-linux-gnu and
+    // libc6-dev-arm64-cross). Returns the publish properties the toolchain needs.
+    string[] CheckToolchain(string architecture)
     {
-        var host = RuntimeInformation.OSArchitecture switch
-        {
-            Architecture.X64 => "x86_64",
-            Architecture.Arm64 => "arm64",
-            var other => other.ToString().ToLowerInvariant(),
-        };
         if (!OperatingSystem.IsLinux())
         {
             throw new UserException("hybrid package builds Linux Native AOT binaries and must run on Linux (Native AOT does not cross-compile between operating systems).", ExitCode.MissingTool);
         }
-        if (architecture != host)
+        var clang = new[] { "clang" }.Concat(Enumerable.Range(14, 8).Reverse().Select(v => $"clang-{v}")).FirstOrDefault(OnPath);
+        if (clang is null)
+        {
+            throw new UserException("Native AOT needs clang and the zlib development files: apt-get install clang zlib1g-dev.", ExitCode.MissingTool);
+        }
+        var host = RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
+        if (architecture == host)
+        {
+            return [];
+        }
+
+        var triple = architecture == "arm64" ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+        var debian = architecture == "arm64" ? "arm64" : "amd64";
+        if (!OnPath($"{triple}-ld") || !Directory.Exists($"/usr/{triple}/lib"))
         {
             throw new UserException(
-                $"Packaging for {architecture} on this {host} machine needs a Native AOT cross toolchain (clang, lld and a {architecture} Linux sysroot), which this command does not set up. Package on a {architecture} machine (e.g. a Graviton instance or an arm64 CI runner), or use --arch {host}.",
+                $"Packaging for {architecture} on this {host} machine cross-compiles, which needs the {triple} binutils and sysroot: " +
+                $"apt-get install gcc-{triple} binutils-{triple} libc6-dev-{debian}-cross (or package on a {architecture} machine).",
                 ExitCode.MissingTool);
         }
-        if (!OnPath("clang") && !OnPath("gcc"))
-        {
-            throw new UserException("Native AOT needs clang (or gcc) and the zlib development files: apt-get install clang zlib1g-dev.", ExitCode.MissingTool);
-        }
+        // The ILCompiler finds an unversioned clang on its own; a versioned one must be named.
+        return clang == "clang" ? [] : [$"-p:CppCompilerAndLinker={clang}"];
     }
 
-    static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+    bool OnPath(string tool) =>
+        (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(directory => File.Exists(Path.Combine(directory, tool)));
 
     async Task PublishAsync(string project, string rid, string output, string[] extra, CancellationToken cancellationToken)
@@ -154,7 +162,8 @@ public sealed class Packager(string repositoryRoot, TextWriter log)
         }
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { "publish", Path.Combine(repositoryRoot, project), "-c", "Release", "-r", rid, "-o", output, "--nologo" },
+            // No symbol files in the packages: neither target reads them.
+            ArgumentList = { "publish", Path.Combine(repositoryRoot, project), "-c", "Release", "-r", rid, "-o", output, "--nologo", "-p:DebugType=none" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
