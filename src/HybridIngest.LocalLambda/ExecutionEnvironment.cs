@@ -25,6 +25,7 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     Invocation? _current;
     TimeSpan? _initDuration;
     long _peakMemoryBytes;
+    bool _served;
     int _disposed;
 
     ExecutionEnvironment(string id, LocalLambdaOptions options, Process process)
@@ -104,7 +105,8 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     public async Task<InvocationResult> InvokeAsync(Invocation invocation)
     {
         _current = invocation;
-        var cold = _initDuration is null;
+        var cold = !_served;
+        _served = true;
         if (cold)
         {
             var initEnded = await FirstOrTimeoutAsync(InitTimeout, _initialized.Task, _initError.Task, _exited.Task);
@@ -168,6 +170,7 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     InvocationResult Finish(Invocation invocation, bool cold, InvocationResult result, TimeSpan duration)
     {
         var initDuration = cold ? _initDuration ?? Stopwatch.GetElapsedTime(_started) : (TimeSpan?)null;
+        // A custom runtime's init is billed with its first invocation.
         var report = string.Create(CultureInfo.InvariantCulture,
             $"REPORT RequestId: {invocation.RequestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\tBilled Duration: {Math.Ceiling(duration.TotalMilliseconds + (initDuration?.TotalMilliseconds ?? 0)):0} ms\tMemory Size: {_options.MemoryMb} MB\tMax Memory Used: {Math.Max(1, _peakMemoryBytes / (1024 * 1024))} MB");
         if (initDuration is { } init)
