@@ -155,7 +155,6 @@ public sealed class DestinationPolicy(IOptions<DestinationPolicyOptions> options
         if (SixToFour.Contains(address))
             return new IPAddress(bytes.AsSpan(2, 4));
         return new IPAddress(bytes); // without the scope id (fe80::1%eth0), which plays no part here
-
     }
 
     static UrlVerdict Refuse(string error) => new(null, error);
