@@ -40,11 +40,12 @@ public sealed class ImageFunctionTests
         Assert.Equal("Image processed successfully", body.GetProperty("message").GetString());
         Assert.Equal("images/abc.png", body.GetProperty("result").GetProperty("key").GetString());
         Assert.True(body.GetProperty("lambda_ec2_call_time_ms").GetDouble() > 0);
-        var (sent, requestIdHeader) = Assert.Single(server.Received);
-        var request = JsonSerializer.Deserialize(sent, HybridIngestJsonContext.Default.ProcessImageRequest)!;
+        var received = Assert.Single(server.Received);
+        Assert.Equal(("POST", "/process-image"), (received.Method, received.Path));
+        var request = JsonSerializer.Deserialize(received.Body, HybridIngestJsonContext.Default.ProcessImageRequest)!;
         Assert.Equal(ImageUrl, request.ImageUrl);
         Assert.Equal("req-1", request.RequestId);
-        Assert.Equal("req-1", requestIdHeader);
+        Assert.Equal("req-1", received.Header("X-Request-Id"));
         Assert.True(DateTimeOffset.TryParse(request.Timestamp, out _));
     }
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridIngest.Function.Tests;
 
-/// <summary>A real Kestrel server on a free loopback port that answers POST /process-image as told.</summary>
+/// <summary>A real Kestrel server on a free loopback port that answers every request as told and records it.</summary>
 sealed class StandInServer : IAsyncDisposable
 {
     readonly WebApplication _app;
@@ -22,21 +22,22 @@ sealed class StandInServer : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
-    /// <summary>Bodies and X-Request-Id headers of the requests received, in order.</summary>
-    public ConcurrentQueue<(string Body, string? RequestId)> Received { get; } = new();
+    /// <summary>The requests received, in order.</summary>
+    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 
-    public static async Task<StandInServer> StartAsync(RequestDelegate processImage)
+    public static async Task<StandInServer> StartAsync(RequestDelegate answer)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddRoutingCore();
         var app = builder.Build();
         StandInServer? server = null;
-        app.MapPost("/process-image", async context =>
+        app.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
-            server!.Received.Enqueue((await reader.ReadToEndAsync(), context.Request.Headers["X-Request-Id"].FirstOrDefault()));
-            await processImage(context);
+            server!.Received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path, await reader.ReadToEndAsync(),
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                context.Request.ContentType));
+            await answer(context);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -49,4 +50,9 @@ sealed class StandInServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+}
+
+sealed record ReceivedRequest(string Method, string Path, string Body, IReadOnlyDictionary<string, string> Headers, string? ContentType)
+{
+    public string? Header(string name) => Headers.GetValueOrDefault(name);
 }
