@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
@@ -88,6 +90,25 @@ public sealed class HostileOriginTests(MotoFixture moto) : IClassFixture<MotoFix
         await AssertRefusedAsync("no answer at all",
             OriginResponse.Image(SampleImages.Png) with { BeforeResponse = ct => Task.Delay(Timeout.Infinite, ct) },
             ErrorCodes.OriginTimeout, OneSecondDownload);
+    }
+
+    [Fact]
+    public async Task OriginThatNeverAcceptsHitsTheConnectTimeout()
+    {
+        // A listener with a backlog of 0 whose one queue slot is taken: the kernel drops further
+        // SYNs, so the server's connect hangs until its connect timeout.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(IPAddress.Loopback, port);
+        await using var server = moto.StartServer(new Dictionary<string, string> { ["INGEST_CONNECT_TIMEOUT_SECONDS"] = "1" });
+
+        using var answer = await Refusal.PostUrlAsync(server, $"http://127.0.0.1:{port}/image.png");
+
+        var problem = await Refusal.AssertAsync(moto, answer, ErrorCodes.OriginTimeout, "connect never completes");
+        Assert.Contains("could not connect", problem.Detail);
     }
 
     [Fact]
