@@ -78,7 +78,8 @@ public sealed class DestinationPolicy(IOptions<DestinationPolicyOptions> options
     /// <summary>
     /// Checks a URL before anything is fetched: only absolute http/https URLs of at most 2 KiB,
     /// without user info. Other spellings of IPv4 addresses (2130706433, 0x7f000001, 0177.0.0.1,
-    /// 127.1) come back normalised to dotted quads.
+    /// 127.1) come back normalised to dotted quads, internationalised host names as punycode: the
+    /// URL returned is all ASCII.
     /// </summary>
     public UrlVerdict ValidateUrl(string? rawUrl)
     {
@@ -104,6 +105,10 @@ public sealed class DestinationPolicy(IOptions<DestinationPolicyOptions> options
         // A zone id (http://[fe80::1%25eth0]/) names a local interface: never an internet origin.
         if (url.HostNameType == UriHostNameType.IPv6 && url.IdnHost.Contains('%'))
             return Refuse("IPv6 zone ids (%25...) are not allowed");
+        // An internationalised host goes on in its ASCII (punycode) form: the URL ends up in S3
+        // metadata and logs, and S3 accepts ASCII only in metadata.
+        if (url.HostNameType == UriHostNameType.Dns && !Ascii.IsValid(url.Host))
+            url = new UriBuilder(url) { Host = url.IdnHost }.Uri;
         return new UrlVerdict(url, null);
     }
 

@@ -39,6 +39,19 @@ public class UrlValidationTests
     }
 
     [Theory]
+    [InlineData("internationalised host", "http://bücher.example/bild.png", "http://xn--bcher-kva.example/bild.png")]
+    [InlineData("internationalised host and path", "https://bücher.example/bild-ä.png?q=ü", "https://xn--bcher-kva.example/bild-%C3%A4.png?q=%C3%BC")]
+    [InlineData("ASCII host untouched", "http://example.com:8080/a.png", "http://example.com:8080/a.png")]
+    [InlineData("IPv6 literal untouched", "http://[2606:4700:4700::1111]/a.png", "http://[2606:4700:4700::1111]/a.png")]
+    public void ReturnsUrlInAsciiForm(string kind, string raw, string expected)
+    {
+        var verdict = Policy.ValidateUrl(raw);
+
+        Assert.True(verdict.Url is not null, $"{kind}: {verdict.Error}");
+        Assert.Equal(expected, verdict.Url.AbsoluteUri);
+    }
+
+    [Theory]
     [InlineData("file", "file:///etc/passwd")]
     [InlineData("bare path (file on Unix)", "/etc/passwd")]
     [InlineData("ftp", "ftp://example.com/cat.jpg")]
