@@ -27,6 +27,20 @@ public sealed class IngestStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose initialisation failed: stop what did start.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    async Task StartAsync()
+    {
         var bootstrap = Bootstraps.PublishedAsync();
         _moto = await MotoServer.StartAsync();
         S3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
@@ -67,8 +81,9 @@ public sealed class IngestStack : IAsyncLifetime
             },
         };
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -77,7 +92,8 @@ public sealed class IngestStack : IAsyncLifetime
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The server exited with code {process.ExitCode} before serving ({serverDll}).");
+                throw new InvalidOperationException(
+                    $"The server ({serverDll}) exited with code {process.ExitCode} before serving:\n{string.Join('\n', output)}");
             }
             try
             {
