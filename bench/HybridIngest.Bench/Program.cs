@@ -4,11 +4,12 @@ using HybridIngest.Bench;
 return args.FirstOrDefault() switch
 {
     "function" => await FunctionBench.RunAsync(args[1..]),
+    "server" => await ServerBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: HybridIngest.Bench <mode> [options]; modes: function");
+    Console.Error.WriteLine("usage: HybridIngest.Bench <mode> [options]; modes: function, server");
     return 2;
 }
