@@ -146,5 +146,5 @@ resource "aws_instance" "server" {
   tags = { Name = "${var.name_prefix}-server" }
 
   # The instance fetches its artifact and writes logs as soon as it boots.
-  depends_on = [aws_iam_role_policy.server, aws_vpc_endpoint.s3, aws_route.public_internet]
+  depends_on = [aws_iam_role_policy.server, aws_vpc_endpoint.s3, aws_route.public_internet, aws_route.private_nat]
 }

@@ -46,6 +46,7 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         await AssertBucketIsPrivateAndEncrypted(bucket);
         var (serverGroup, functionGroup, vpcId) = await AssertOnlyTheFunctionReachesTheServer();
         await AssertInstanceIsHardened(instanceId, serverGroup);
+        await AssertUserDataIsABootScriptForThisStack(instanceId, bucket);
         await AssertFunctionIsConfigured(functionName, functionGroup, outputs);
         await AssertRolesHaveInlinePoliciesOnly();
 
@@ -133,6 +134,22 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
             .GetProperty("Ebs").GetProperty("VolumeId").GetString()!;
         var volume = (await _aws.JsonAsync("ec2", "describe-volumes", "--volume-ids", rootVolumeId)).GetProperty("Volumes")[0];
         Assert.True(volume.GetProperty("Encrypted").GetBoolean(), $"Root volume not encrypted: {volume}");
+    }
+
+    async Task AssertUserDataIsABootScriptForThisStack(string instanceId, string bucket)
+    {
+        var attribute = await _aws.JsonAsync("ec2", "describe-instance-attribute", "--instance-id", instanceId, "--attribute", "userData");
+        var script = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(attribute.GetProperty("UserData").GetProperty("Value").GetString()!));
+
+        Assert.Contains($"Environment=\"S3_BUCKET={bucket}\"", script);
+        Assert.Contains($"Environment=\"AWS_REGION={Region}\"", script);
+        Assert.Contains("Environment=\"ASPNETCORE_URLS=http://0.0.0.0:8080\"", script);
+        Assert.Contains("systemctl enable --now hybrid-ingest-server.service", script);
+
+        var path = Path.Combine(workspace.Root, "user_data.sh");
+        await File.WriteAllTextAsync(path, script);
+        var syntax = await CommandLine.RunAsync("bash", ["-n", path], workspace.Root);
+        Assert.True(syntax.Succeeded, "user_data is not valid bash: " + syntax);
     }
 
     async Task AssertFunctionIsConfigured(string functionName, string functionGroup, JsonElement outputs)
