@@ -119,7 +119,11 @@ public sealed class DestinationPolicy(IOptions<DestinationPolicyOptions> options
     public string? CheckEndpoint(IPAddress address, int port)
     {
         var judged = EmbeddedIPv4OrSelf(address);
-        var shown = judged.AddressFamily == address.AddressFamily ? $"{address}" : $"{address} (IPv4 {judged})";
+        // The reason goes back to the caller: it names the range, never the address, so that the
+        // server does not tell what an internal host name resolves to.
+        var shown = judged.AddressFamily == address.AddressFamily
+            ? "the address dialled"
+            : "the address dialled embeds an IPv4 address that";
 
         if (MetadataAddresses.Contains(judged))
             return $"{shown} is a cloud metadata endpoint, which is always refused";

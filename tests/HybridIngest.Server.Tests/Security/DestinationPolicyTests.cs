@@ -90,20 +90,21 @@ public class DestinationPolicyTests
     }
 
     [Fact]
-    public void ReasonNamesTheAddressAndTheRange()
+    public void ReasonNamesTheRangeButNotTheAddress()
     {
         var reason = Check(Policy(), "10.1.2.3");
 
-        Assert.Equal("10.1.2.3 is a private address (10.0.0.0/8); only public addresses are allowed " +
+        Assert.Equal("the address dialled is a private address (10.0.0.0/8); only public addresses are allowed " +
                      "unless INGEST_ALLOWED_PRIVATE_CIDRS covers it", reason);
     }
 
     [Fact]
-    public void ReasonForEmbeddedAddressNamesTheIPv4ItCarries()
+    public void ReasonForEmbeddedAddressNamesTheRangeOfTheIPv4ItCarries()
     {
         var reason = Check(Policy(), "::ffff:127.0.0.1");
 
-        Assert.StartsWith("::ffff:127.0.0.1 (IPv4 127.0.0.1) is a loopback address", reason);
+        Assert.StartsWith("the address dialled embeds an IPv4 address that is a loopback address (127.0.0.0/8)", reason);
+        Assert.DoesNotContain("127.0.0.1", reason);
     }
 
     [Theory]

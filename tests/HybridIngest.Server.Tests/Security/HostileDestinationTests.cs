@@ -93,6 +93,20 @@ public sealed class HostileDestinationTests(MotoFixture moto) : IClassFixture<Mo
     }
 
     [Fact]
+    public async Task DoesNotRevealWhatAHostNameResolvesTo()
+    {
+        ServeImage("destination/name.png");
+        await using var server = moto.StartServer(Refusal.NoAllowlist);
+
+        using var answer = await Refusal.PostUrlAsync(server, $"http://localhost:{OriginPort}/destination/name.png");
+
+        var problem = await Refusal.AssertAsync(moto, answer, ErrorCodes.BlockedDestination, "localhost");
+        Assert.Contains("a loopback address", problem.Detail);
+        Assert.DoesNotContain("127.0.0.1", problem.Detail);
+        Assert.DoesNotContain("::1", problem.Detail);
+    }
+
+    [Fact]
     public async Task RefusesLoopbackOutsideTheAllowedRange()
     {
         ServeImage("destination/narrow.png");
