@@ -58,29 +58,42 @@ public sealed class BenchAction(IAnsiConsole console)
         return report.AllSucceeded ? ExitCode.Success : ExitCode.CheckFailed;
     }
 
-    /// <summary>One row per concurrency level: throughput, latency percentiles, statuses, errors, cold starts.</summary>
+    /// <summary>
+    /// One column per concurrency level, one row per measure (narrow enough for an 80-column
+    /// terminal with a few levels): throughput, latency percentiles, statuses, errors, cold starts.
+    /// </summary>
     public static Table SummaryTable(BenchResults results)
     {
-        var table = new Table().AddColumns(
-            "Concurrency", "Requests", "OK", "Throughput", "End to end ms (min/p50/p90/p99/max)",
-            "Function→server ms (min/p50/p90/p99/max)", "Statuses", "Errors", "Cold starts");
+        var table = new Table().AddColumn("Concurrency");
         foreach (var level in results.Levels)
         {
-            table.AddRow(
-                level.Concurrency.ToString(CultureInfo.InvariantCulture),
-                level.Requests.ToString(CultureInfo.InvariantCulture),
-                level.Succeeded.ToString(CultureInfo.InvariantCulture),
-                $"{level.ThroughputPerSecond:0.0}/s",
-                Latency(level.EndToEndMs),
-                level.LambdaEc2CallTimeMs is { } server ? Latency(server) : "-",
-                Markup.Escape(Counts(level.StatusCounts)),
-                Markup.Escape(Counts(level.ErrorCounts)),
-                level.ColdStarts.ToString(CultureInfo.InvariantCulture));
+            table.AddColumn(new TableColumn(level.Concurrency.ToString(CultureInfo.InvariantCulture)).RightAligned());
         }
+        void Row(string measure, Func<BenchLevel, string> value) =>
+            table.AddRow([measure, .. results.Levels.Select(level => Markup.Escape(value(level)))]);
+
+        Row("requests", l => l.Requests.ToString(CultureInfo.InvariantCulture));
+        Row("succeeded", l => l.Succeeded.ToString(CultureInfo.InvariantCulture));
+        Row("throughput (/s)", l => l.ThroughputPerSecond.ToString("0.0", CultureInfo.InvariantCulture));
+        foreach (var (name, series) in new (string, Func<BenchLevel, LatencySummary?>)[]
+        {
+            ("end to end", l => l.EndToEndMs),
+            ("function→server", l => l.LambdaEc2CallTimeMs),
+        })
+        {
+            foreach (var (statistic, pick) in new (string, Func<LatencySummary, double>)[]
+            {
+                ("min", s => s.Min), ("p50", s => s.P50), ("p90", s => s.P90), ("p99", s => s.P99), ("max", s => s.Max),
+            })
+            {
+                Row($"{name} {statistic} (ms)", l => series(l) is { Count: > 0 } summary ? pick(summary).ToString("0.0", CultureInfo.InvariantCulture) : "-");
+            }
+        }
+        Row("statuses", l => Counts(l.StatusCounts));
+        Row("errors", l => Counts(l.ErrorCounts));
+        Row("cold starts", l => l.ColdStarts.ToString(CultureInfo.InvariantCulture));
         return table;
     }
-
-    static string Latency(LatencySummary l) => string.Create(CultureInfo.InvariantCulture, $"{l.Min:0.0}/{l.P50:0.0}/{l.P90:0.0}/{l.P99:0.0}/{l.Max:0.0}");
 
     static string Counts(IReadOnlyDictionary<string, int> counts) =>
         counts.Count == 0 ? "-" : string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value}"));

@@ -40,15 +40,18 @@ public static class BenchStatistics
         {
             histogram.RecordValue(Math.Clamp((long)Math.Round(value * 1000), 0, HighestTrackableMicroseconds));
         }
+        var (min, max) = (milliseconds.Min(), milliseconds.Max());
+        // A percentile is the top of its histogram bucket, which can lie a hair above the largest sample.
+        double Percentile(double percentile) => Math.Clamp(histogram.GetValueAtPercentile(percentile) / 1000.0, min, max);
         return new LatencySummary
         {
             Count = milliseconds.Count,
-            Min = milliseconds.Min(),
+            Min = min,
             Mean = milliseconds.Average(),
-            P50 = histogram.GetValueAtPercentile(50) / 1000.0,
-            P90 = histogram.GetValueAtPercentile(90) / 1000.0,
-            P99 = histogram.GetValueAtPercentile(99) / 1000.0,
-            Max = milliseconds.Max(),
+            P50 = Percentile(50),
+            P90 = Percentile(90),
+            P99 = Percentile(99),
+            Max = max,
         };
     }
 
