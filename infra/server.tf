@@ -5,6 +5,10 @@ data "aws_ssm_parameter" "al2023_ami" {
   name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${var.architecture}"
 }
 
+data "aws_ec2_instance_type" "server" {
+  instance_type = local.instance_type
+}
+
 locals {
   instance_type = coalesce(var.instance_type, var.architecture == "arm64" ? "t4g.micro" : "t3.micro")
 
@@ -144,6 +148,13 @@ resource "aws_instance" "server" {
   user_data_replace_on_change = true
 
   tags = { Name = "${var.name_prefix}-server" }
+
+  lifecycle {
+    precondition {
+      condition     = contains(data.aws_ec2_instance_type.server.supported_architectures, var.architecture)
+      error_message = "instance_type ${local.instance_type} does not run ${var.architecture}: pick one that does (e.g. t3.micro for x86_64, t4g.micro for arm64), or leave instance_type null."
+    }
+  }
 
   # The instance fetches its artifact and writes logs as soon as it boots.
   depends_on = [aws_iam_role_policy.server, aws_vpc_endpoint.s3, aws_route.public_internet, aws_route.private_nat]

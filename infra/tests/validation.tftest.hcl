@@ -33,6 +33,19 @@ run "rejects_malformed_instance_type" {
   expect_failures = [var.instance_type]
 }
 
+run "rejects_instance_type_of_the_other_architecture" {
+  command = plan
+  variables {
+    architecture  = "arm64"
+    instance_type = "t3.micro"
+  }
+  override_data {
+    target = data.aws_ec2_instance_type.server
+    values = { supported_architectures = ["x86_64"] }
+  }
+  expect_failures = [aws_instance.server]
+}
+
 run "rejects_privileged_server_port" {
   command = plan
   variables { server_port = 80 }

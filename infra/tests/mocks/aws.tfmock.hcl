@@ -24,6 +24,12 @@ mock_data "aws_ssm_parameter" {
   }
 }
 
+mock_data "aws_ec2_instance_type" {
+  defaults = {
+    supported_architectures = ["x86_64", "arm64"]
+  }
+}
+
 mock_resource "aws_s3_bucket" {
   defaults = {
     id  = "hybrid-ingest-123456789012-us-east-1"
