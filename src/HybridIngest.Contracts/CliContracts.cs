@@ -91,6 +91,9 @@ public sealed record BenchResults
     /// <summary>Request starts per second across all workers (absent: as fast as answers come).</summary>
     [JsonPropertyName("rate_per_second")] public double? RatePerSecond { get; init; }
     [JsonPropertyName("duration_s")] public double? DurationSeconds { get; init; }
+
+    /// <summary>The run was stopped (Ctrl+C) before every level finished; the results hold what was measured.</summary>
+    [JsonPropertyName("interrupted")] public bool Interrupted { get; init; }
     [JsonPropertyName("levels")] public required IReadOnlyList<BenchLevel> Levels { get; init; }
     [JsonPropertyName("samples")] public required IReadOnlyList<BenchSample> Samples { get; init; }
 }
