@@ -36,6 +36,10 @@ public sealed class BenchAction(IAnsiConsole console)
                 }
             });
 
+        if (report.Results.Interrupted)
+        {
+            console.MarkupLine("[yellow]Interrupted: the results below are what was measured until then.[/]");
+        }
         console.Write(SummaryTable(report.Results));
         console.MarkupLineInterpolated($"Results and plots: [bold]{report.OutputDirectory}[/]");
         foreach (var file in report.Files)
@@ -55,7 +59,9 @@ public sealed class BenchAction(IAnsiConsole console)
             });
             console.MarkupLineInterpolated($"Saved {report.StoredImages.Count} stored image(s) to {store.Path} (check them with 'hybrid verify').");
         }
-        return report.AllSucceeded ? ExitCode.Success : ExitCode.CheckFailed;
+        return report.Results.Interrupted ? ExitCode.Cancelled
+            : report.AllSucceeded ? ExitCode.Success
+            : ExitCode.CheckFailed;
     }
 
     /// <summary>

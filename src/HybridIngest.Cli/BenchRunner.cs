@@ -51,10 +51,13 @@ public sealed record BenchSettings(
 /// <summary>Where a level stands, for a progress display.</summary>
 public sealed record BenchProgress(int Concurrency, int Completed, int Failed, int? Total, TimeSpan Elapsed, TimeSpan? Duration);
 
-/// <summary>A finished run: the results (also written to <see cref="OutputDirectory"/>) and the images it stored.</summary>
+/// <summary>
+/// A finished (or interrupted) run: the results (also written to <see cref="OutputDirectory"/>) and
+/// the images it stored.
+/// </summary>
 public sealed record BenchReport(BenchResults Results, string OutputDirectory, IReadOnlyList<string> Files, IReadOnlyList<StoredImage> StoredImages)
 {
-    public bool AllSucceeded => Results.Levels.All(level => level.Succeeded == level.Requests);
+    public bool AllSucceeded => !Results.Interrupted && Results.Levels.All(level => level.Succeeded == level.Requests);
 }
 
 /// <summary>Runs a bench against one function and writes its results (JSON, CSV, PNG plots).</summary>
@@ -79,7 +82,14 @@ public sealed class BenchRunner(LambdaInvoker invoker, string functionName)
             var (levelSamples, levelStored, elapsed) = await RunLevelAsync(concurrency, requests, settings, payload, progress, cancellationToken);
             samples.AddRange(levelSamples);
             stored.AddRange(levelStored);
-            levels.Add(BenchStatistics.Summarize(concurrency, levelSamples, elapsed));
+            if (levelSamples.Count > 0 || !cancellationToken.IsCancellationRequested)
+            {
+                levels.Add(BenchStatistics.Summarize(concurrency, levelSamples, elapsed));
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
         }
 
         var results = new BenchResults
@@ -90,6 +100,7 @@ public sealed class BenchRunner(LambdaInvoker invoker, string functionName)
             RequestsPerLevel = requests,
             RatePerSecond = settings.RatePerSecond,
             DurationSeconds = settings.Duration?.TotalSeconds,
+            Interrupted = cancellationToken.IsCancellationRequested,
             Levels = levels,
             Samples = samples,
         };
@@ -111,7 +122,7 @@ public sealed class BenchRunner(LambdaInvoker invoker, string functionName)
 
         async Task Worker()
         {
-            while (true)
+            while (!cancellationToken.IsCancellationRequested)
             {
                 var sequence = Interlocked.Increment(ref next);
                 if (requests is { } total && sequence >= total)
@@ -142,7 +153,14 @@ public sealed class BenchRunner(LambdaInvoker invoker, string functionName)
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker, cancellationToken)));
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: the invocations in flight are dropped, the finished ones are kept.
+        }
         var elapsed = clock.Elapsed;
         return ([.. samples.OrderBy(s => s.Sequence)], [.. stored], elapsed);
     }

@@ -116,6 +116,28 @@ public sealed class BenchRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KeepsWhatWasMeasuredWhenCancelled()
+    {
+        using var cancel = new CancellationTokenSource();
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Completed == 5)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        var report = await Runner().RunAsync(new BenchSettings("http://origin.test/cat.png", [1, 8], Requests: 100), _output, progress, cancel.Token);
+
+        Assert.True(report.Results.Interrupted);
+        Assert.False(report.AllSucceeded);
+        var level = Assert.Single(report.Results.Levels);
+        Assert.Equal((1, 5, 5), (level.Concurrency, level.Requests, level.Succeeded));
+        Assert.Equal(5, report.StoredImages.Count);
+        Assert.All(report.Files, file => Assert.True(File.Exists(file), file));
+    }
+
+    [Fact]
     public void LabPresetIsSequentialOneRequestPerSecondForFiveMinutes()
     {
         var lab = BenchSettings.Lab("http://origin.test/cat.png");
