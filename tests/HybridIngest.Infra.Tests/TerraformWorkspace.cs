@@ -23,12 +23,15 @@ public sealed class TerraformWorkspace : IAsyncLifetime
     {
         CopyModule(InfraSource, Module);
         var init = new List<string> { "init", "-input=false", "-no-color" };
-        if (Environment.GetEnvironmentVariable(PluginDirVariable) is { Length: > 0 } pluginDir)
+        var pluginDir = Environment.GetEnvironmentVariable(PluginDirVariable);
+        if (!string.IsNullOrEmpty(pluginDir))
         {
             init.Add($"-plugin-dir={pluginDir}");
         }
         var result = await RunAsync(init, TimeSpan.FromMinutes(3));
-        Assert.True(result.Succeeded, result.ToString());
+        Assert.True(result.Succeeded, string.IsNullOrEmpty(pluginDir)
+            ? $"{result}{Environment.NewLine}Without registry access, set {PluginDirVariable} to a provider mirror (e.g. /opt/tf-plugins), as .ci/run does."
+            : result.ToString());
     }
 
     public Task DisposeAsync()
