@@ -48,10 +48,11 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, IO
 
             var imageId = Guid.CreateVersion7().ToString();
             var key = $"images/{imageId}.{format.Extension}";
+            var sourceUrl = AsciiUrl(url);
             var metadata = new Dictionary<string, string>
             {
                 // S3 allows 2 KiB of user metadata in all; URLs are at most 2 KiB, so keep room for the rest.
-                ["source-url"] = url.AbsoluteUri.Length <= 1800 ? url.AbsoluteUri : url.AbsoluteUri[..1800],
+                ["source-url"] = sourceUrl.Length <= 1800 ? sourceUrl : sourceUrl[..1800],
                 ["request-id"] = requestId,
             };
             var uploadStarted = Stopwatch.GetTimestamp();
@@ -88,6 +89,13 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, IO
             Record(measurements, body, started);
             body?.Dispose();
         }
+    }
+
+    /// <summary>The URL as fetched, host in punycode: metadata travels in HTTP headers, which are ASCII.</summary>
+    static string AsciiUrl(Uri url)
+    {
+        var host = url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost;
+        return $"{url.Scheme}://{host}{(url.IsDefaultPort ? "" : $":{url.Port}")}{url.PathAndQuery}";
     }
 
     static void Record(IngestMeasurements measurements, DownloadStream? body, long started)

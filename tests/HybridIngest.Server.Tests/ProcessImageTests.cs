@@ -126,5 +126,7 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         var body = await answer.Content.ReadFromJsonAsync(HybridIngestJsonContext.Default.ProcessImageResponse);
         Assert.Equal("gif", body?.FileExtension);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SampleImages.Gif.Bytes)), body?.Sha256);
+        var head = await moto.S3.GetObjectMetadataAsync(MotoFixture.Bucket, body!.Key);
+        Assert.Equal(url.ToString(), head.Metadata["source-url"]); // what the caller asked for
     }
 }
