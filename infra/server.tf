@@ -150,6 +150,11 @@ resource "aws_instance" "server" {
   tags = { Name = "${var.name_prefix}-server" }
 
   lifecycle {
+    # The SSM parameter moves to each new AL2023 release; following it would replace the server on
+    # an unrelated apply. A new package replaces the instance (and picks up the latest AMI), and
+    # `terraform apply -replace=aws_instance.server` does so on demand.
+    ignore_changes = [ami]
+
     precondition {
       condition     = contains(data.aws_ec2_instance_type.server.supported_architectures, var.architecture)
       error_message = "instance_type ${local.instance_type} does not run ${var.architecture}: pick one that does (e.g. t3.micro for x86_64, t4g.micro for arm64), or leave instance_type null."
