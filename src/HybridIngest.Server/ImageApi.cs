@@ -69,7 +69,7 @@ public static partial class ImageApi
         var requestId = ValidRequestId(context.Request.Headers[RequestIdHeader].ToString());
         var measurements = new IngestMeasurements();
         string? originHost = null;
-        (string Outcome, int Status, string? Detail) logged = ("client_closed", 499, "the caller went away");
+        (string Outcome, int Status, string? Detail) logged = ("internal_error", 500, "unexpected failure");
         try
         {
             var request = await ReadRequestAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
@@ -98,6 +98,11 @@ public static partial class ImageApi
             context.Response.Headers[RequestIdHeader] = requestId;
             logged = (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
             return Problems.Result(Problems.Create(failure, requestId));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            logged = ("client_closed", 499, "the caller went away"); // nobody to answer; S3 was cleaned up
+            throw;
         }
         finally
         {
