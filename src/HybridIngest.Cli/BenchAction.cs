@@ -40,7 +40,10 @@ public sealed class BenchAction(IAnsiConsole console)
         {
             console.MarkupLine("[yellow]Interrupted: the results below are what was measured until then.[/]");
         }
-        console.Write(SummaryTable(report.Results));
+        if (report.Results.Levels.Count > 0)
+        {
+            console.Write(SummaryTable(report.Results));
+        }
         console.MarkupLineInterpolated($"Results and plots: [bold]{report.OutputDirectory}[/]");
         foreach (var file in report.Files)
         {

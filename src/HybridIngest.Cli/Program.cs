@@ -92,7 +92,10 @@ public static class Program
             await Console.Error.WriteLineAsync($"Run '{CommandPath(parse.CommandResult)} --help' for usage.");
             return (int)ExitCode.Usage;
         }
-        return await parse.InvokeAsync();
+        // Ctrl+C/SIGTERM cancel the action's token; the action then gets time to finish what must
+        // not be cut short (bench writes what it measured, demo tears its stack down) instead of
+        // the library's default 2 s before the process is ended.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(3) });
     }
 
     public static RootCommand CreateRootCommand()
