@@ -21,9 +21,27 @@ static partial class FunctionBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var bootstrap = Option(args, "--bootstrap") ?? await PublishAsync();
+        var given = Option(args, "--bootstrap");
+        var bootstrap = given ?? await PublishAsync();
+        try
+        {
+            await MeasureAsync(bootstrap, args);
+        }
+        finally
+        {
+            if (given is null)
+            {
+                // The publish folder: bootstrap is in <temp>/publish/.
+                Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(bootstrap))!, recursive: true);
+            }
+        }
+        return 0;
+    }
+
+    static async Task MeasureAsync(string bootstrap, string[] args)
+    {
         var coldStarts = int.Parse(Option(args, "--cold") ?? "20", CultureInfo.InvariantCulture);
-        var warmInvocations = int.Parse(Option(args, "--warm") ?? "200", CultureInfo.InvariantCulture);
+        var warmInvocations = int.Parse(Option(args, "--warm") ?? "300", CultureInfo.InvariantCulture);
 
         var (rawBytes, zippedBytes) = Sizes(bootstrap);
         Console.WriteLine($"bootstrap: {rawBytes / 1024.0 / 1024:0.00} MiB, zipped {zippedBytes / 1024.0 / 1024:0.00} MiB ({bootstrap})");
@@ -36,7 +54,6 @@ static partial class FunctionBench
         Console.WriteLine($"through host + function, {warmInvocations} invocations: {Summary(invokeMs)}");
         var overhead = invokeMs.Zip(directMs, (invoke, direct) => invoke - direct).ToList();
         Console.WriteLine($"overhead per invocation (paired differences): {Summary(overhead)}");
-        return 0;
     }
 
     /// <summary>The executable's size, and its size in a Lambda deployment zip.</summary>
