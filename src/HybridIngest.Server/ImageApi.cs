@@ -27,6 +27,8 @@ public static partial class ImageApi
                 // ImageIngest bounds the whole download, body included; HttpClient.Timeout would not.
                 http.Timeout = Timeout.InfiniteTimeSpan;
                 http.DefaultRequestHeaders.UserAgent.ParseAdd("HybridIngest/1.0");
+                // Origins that negotiate the format (CDNs) should pick one the server accepts, not AVIF.
+                http.DefaultRequestHeaders.Accept.ParseAdd("image/jpeg, image/png, image/gif, image/webp, */*;q=0.1");
             })
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {

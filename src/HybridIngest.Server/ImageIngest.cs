@@ -44,7 +44,7 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, IO
             var header = await body.ReadHeaderAsync(ImageFormat.HeaderLength);
             var format = ImageFormat.Sniff(header.Span) ?? throw new IngestException(ErrorCodes.NotAnImage,
                 $"the body is not a JPEG, PNG, GIF or WebP image (by its first bytes; the origin's Content-Type: " +
-                $"{response.Content.Headers.ContentType?.ToString() ?? "none"})");
+                $"{response.Content.Headers.ContentType?.MediaType ?? "none"})");
 
             var imageId = Guid.CreateVersion7().ToString();
             var key = $"images/{imageId}.{format.Extension}";
@@ -82,7 +82,8 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, IO
         }
         catch (Exception e) when (!requestAborted.IsCancellationRequested)
         {
-            throw Classify(e, body, deadline.IsCancellationRequested, storing);
+            // The deadline is the download's: once the last byte is in, a late S3 failure is S3's.
+            throw Classify(e, body, deadline.IsCancellationRequested && body is not { FinishedAt: > 0 }, storing);
         }
         finally
         {
