@@ -24,6 +24,34 @@ static class RepositoryPaths
     }
 }
 
+/// <summary>Temp folders of this test run, removed when the test process exits.</summary>
+static class TempDirectories
+{
+    static readonly System.Collections.Concurrent.ConcurrentBag<string> Created = [];
+
+    static TempDirectories() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var directory in Created)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the OS cleans the temp folder eventually.
+            }
+        }
+    };
+
+    public static string Create(string prefix)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix).FullName;
+        Created.Add(directory);
+        return directory;
+    }
+}
+
 /// <summary>The function's bootstraps the tests run under the host.</summary>
 static class Bootstraps
 {
@@ -42,7 +70,7 @@ static class Bootstraps
         {
             return given;
         }
-        var output = Directory.CreateTempSubdirectory("hybrid-bootstrap-").FullName;
+        var output = TempDirectories.Create("hybrid-bootstrap-");
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
@@ -62,6 +90,8 @@ static class Bootstraps
         {
             throw new InvalidOperationException($"dotnet publish of the function failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
         }
+        // Only the executable is needed; the intermediate files are large.
+        Directory.Delete(Path.Combine(output, "build"), recursive: true);
         return Path.Combine(output, "publish", "bootstrap");
     }
 
@@ -72,7 +102,7 @@ static class Bootstraps
     /// </summary>
     public static string Script(string handler, string init = "")
     {
-        var directory = Directory.CreateTempSubdirectory("hybrid-script-").FullName;
+        var directory = TempDirectories.Create("hybrid-script-");
         var path = Path.Combine(directory, "bootstrap");
         File.WriteAllText(path, $$"""
             #!/bin/bash

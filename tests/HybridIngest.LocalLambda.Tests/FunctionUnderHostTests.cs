@@ -49,7 +49,7 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
     public async Task AwsCliInvokeReturnsTheFunctionsPayload()
     {
         var imageUrl = stack.Origin.Serve("/cli/cat.png", SampleImages.Png);
-        var outFile = Path.Combine(Directory.CreateTempSubdirectory("hybrid-cli-").FullName, "out.json");
+        var outFile = Path.Combine(TempDirectories.Create("hybrid-cli-"), "out.json");
         var start = new ProcessStartInfo("aws")
         {
             ArgumentList =

@@ -145,7 +145,7 @@ public sealed class LocalLambdaHostTests
     [Fact]
     public async Task RefusesAnInvocationBeyondMaxConcurrencyWith429()
     {
-        var fifo = Path.Combine(Directory.CreateTempSubdirectory("hybrid-fifo-").FullName, "release");
+        var fifo = Path.Combine(TempDirectories.Create("hybrid-fifo-"), "release");
         using (var mkfifo = Process.Start("mkfifo", fifo))
         {
             await mkfifo.WaitForExitAsync();
