@@ -104,15 +104,23 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         Assert.Empty(egress.GetProperty("IpRanges").EnumerateArray());
         Assert.Equal(serverId, Assert.Single(egress.GetProperty("UserIdGroupPairs").EnumerateArray()).GetProperty("GroupId").GetString());
 
-        var everyIngressRange = (await _aws.JsonAsync("ec2", "describe-security-groups"))
-            .GetProperty("SecurityGroups").EnumerateArray()
-            .Where(g => g.GetProperty("VpcId").GetString() == server.GetProperty("VpcId").GetString())
+        var serverEgressPorts = server.GetProperty("IpPermissionsEgress").EnumerateArray()
+            .Select(p => p.GetProperty("FromPort").GetInt32()).Order();
+        Assert.Equal([80, 443], serverEgressPorts);
+
+        var vpcId = server.GetProperty("VpcId").GetString()!;
+        var vpcGroups = (await _aws.JsonAsync("ec2", "describe-security-groups", "--filters", $"Name=vpc-id,Values={vpcId}"))
+            .GetProperty("SecurityGroups").EnumerateArray().ToList();
+        var everyIngressRange = vpcGroups
             .SelectMany(g => g.GetProperty("IpPermissions").EnumerateArray())
             .SelectMany(p => p.GetProperty("IpRanges").EnumerateArray())
             .Select(r => r.GetProperty("CidrIp").GetString());
         Assert.DoesNotContain("0.0.0.0/0", everyIngressRange);
+        var defaultGroup = vpcGroups.Single(g => g.GetProperty("GroupName").GetString() == "default");
+        Assert.Empty(defaultGroup.GetProperty("IpPermissions").EnumerateArray());
+        Assert.Empty(defaultGroup.GetProperty("IpPermissionsEgress").EnumerateArray());
 
-        return (serverId, functionId, server.GetProperty("VpcId").GetString()!);
+        return (serverId, functionId, vpcId);
     }
 
     async Task AssertInstanceIsHardened(string instanceId, string serverGroup)
