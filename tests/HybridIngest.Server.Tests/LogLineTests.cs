@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
@@ -49,34 +48,5 @@ public sealed class LogLineTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Equal(ErrorCodes.DownloadFailed, line.State["Outcome"]);
         Assert.Equal(502, line.State["Status"]);
         Assert.Equal(LogLevel.Warning, line.Level);
-    }
-
-    sealed record LogLine(string Category, LogLevel Level, int EventId, IReadOnlyDictionary<string, object?> State);
-
-    sealed class CollectingLoggerProvider : ILoggerProvider
-    {
-        readonly ConcurrentQueue<LogLine> _lines = new();
-
-        public IReadOnlyList<LogLine> Lines => [.. _lines];
-
-        public ILogger CreateLogger(string categoryName) => new Collector(categoryName, _lines);
-
-        public void Dispose() { }
-
-        sealed class Collector(string category, ConcurrentQueue<LogLine> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
-                Func<TState, Exception?, string> formatter)
-            {
-                if (category.StartsWith("HybridIngest.Server", StringComparison.Ordinal) && state is IReadOnlyList<KeyValuePair<string, object?>> fields)
-                {
-                    lines.Enqueue(new LogLine(category, logLevel, eventId.Id, fields.ToDictionary(f => f.Key, f => f.Value)));
-                }
-            }
-        }
     }
 }
