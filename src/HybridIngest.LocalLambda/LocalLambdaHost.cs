@@ -43,7 +43,8 @@ public sealed class LocalLambdaHost : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port);
-            kestrel.Limits.MaxRequestBodySize = RuntimeApiEndpoints.MaxPayloadBytes + 1;
+            // The endpoints enforce Lambda's 6 MB limits themselves, with Lambda's answers.
+            kestrel.Limits.MaxRequestBodySize = null;
         });
         builder.Services.AddRoutingCore();
         var app = builder.Build();

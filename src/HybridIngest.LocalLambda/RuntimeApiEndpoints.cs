@@ -68,11 +68,15 @@ static class RuntimeApiEndpoints
             await EnvironmentGoneAsync(context);
             return;
         }
+        var requestId = (string)context.Request.RouteValues["requestId"]!;
         var body = await ReadBodyAsync(context.Request, MaxPayloadBytes);
         if (body is null)
         {
-            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
-                $"Exceeded maximum allowed payload size ({MaxPayloadBytes} bytes).");
+            // As Lambda: the runtime is told, and the invocation ends with a function error.
+            var message = $"Response payload size exceeded maximum allowed payload size ({MaxPayloadBytes} bytes).";
+            environment.Complete(requestId, InvocationResult.Error(JsonSerializer.SerializeToUtf8Bytes(
+                new LambdaError(message, "Function.ResponseSizeTooLarge"), HybridIngestJsonContext.Default.LambdaError)));
+            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge", message);
             return;
         }
         if (isError && body.Length == 0)
@@ -81,7 +85,6 @@ static class RuntimeApiEndpoints
                 new LambdaError("", context.Request.Headers[RuntimeApiHeaders.FunctionErrorType].FirstOrDefault() ?? "Runtime.Unknown"),
                 HybridIngestJsonContext.Default.LambdaError);
         }
-        var requestId = (string)context.Request.RouteValues["requestId"]!;
         if (!environment.Complete(requestId, isError ? InvocationResult.Error(body) : InvocationResult.Response(body)))
         {
             await ErrorAsync(context, StatusCodes.Status400BadRequest, "InvalidRequestID", $"Invalid request ID: {requestId}");

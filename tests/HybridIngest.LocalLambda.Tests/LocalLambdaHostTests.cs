@@ -103,6 +103,24 @@ public sealed class LocalLambdaHostTests
     }
 
     [Fact]
+    public async Task EndsAnInvocationWhoseResponseIsOverSixMegabytesWithAFunctionError()
+    {
+        var handler = """
+            head -c 7000000 /dev/zero > "$work/out"
+            status=$(curl -sS -o /dev/null -w '%{http_code}' --data-binary "@$work/out" "$api/invocation/$id/response")
+            echo "response answered $status"
+            """;
+        await using var host = await StartAsync(Bootstraps.Script(handler));
+
+        var answer = await Invoker.InvokeAsync(host, "{}");
+
+        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Function.ResponseSizeTooLarge", JsonDocument.Parse(answer.Body).RootElement.GetProperty("errorType").GetString());
+        await _log.WaitForAsync(l => l == "response answered 413");
+        Assert.Single(host.EnvironmentProcessIds);
+    }
+
+    [Fact]
     public async Task ReusesAWarmEnvironmentAndReportsInitDurationOnlyOnTheColdStart()
     {
         var handler = """
