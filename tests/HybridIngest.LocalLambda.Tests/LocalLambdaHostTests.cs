@@ -275,6 +275,26 @@ public sealed class LocalLambdaHostTests
         Assert.Equal("InvalidRequestContentException", answer.Header("x-amzn-ErrorType"));
     }
 
+    [Fact]
+    public async Task RejectsAPayloadOverSixMegabytesWith413()
+    {
+        await using var host = await StartAsync(Bootstraps.Script(Bootstraps.Echo));
+
+        var answer = await Invoker.InvokeAsync(host, $"\"{new string('x', 6 * 1024 * 1024)}\"");
+
+        Assert.Equal(413, answer.Status);
+        Assert.Equal("RequestTooLargeException", answer.Header("x-amzn-ErrorType"));
+        Assert.Empty(host.EnvironmentProcessIds);
+    }
+
+    [Fact]
+    public async Task RefusesToStartWithoutTheBootstrap()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => StartAsync("/nonexistent/bootstrap"));
+
+        Assert.Contains("/nonexistent/bootstrap", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Processes whose command line is exactly <paramref name="arguments"/> (Linux /proc).</summary>
     static List<int> ChildProcessesNamed(params string[] arguments)
     {
