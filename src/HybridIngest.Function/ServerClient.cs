@@ -85,8 +85,10 @@ sealed class ServerClient(HttpClient http, Uri processImageUri)
 
     /// <summary>
     /// Sends once, and a second time only when the first attempt failed on a connection reused from
-    /// the pool before any request byte left: the server cannot have seen it, so a retry is safe.
-    /// That is the keep-alive race (the server closed an idle connection as it was picked).
+    /// the pool before the whole request left: the server cannot have processed a request whose
+    /// body it did not get, so a retry is safe. That is the keep-alive race (the server closed an
+    /// idle connection as it was picked). SocketsHttpHandler retries by itself only when the failure
+    /// comes before the body starts; this also covers a failure while the body is being written.
     /// </summary>
     async Task<HttpResponseMessage> SendAsync(byte[] body, string? requestId, CancellationToken cancellationToken)
     {
