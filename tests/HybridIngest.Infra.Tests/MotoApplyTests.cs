@@ -50,6 +50,11 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         await AssertFunctionIsConfigured(functionName, functionGroup, outputs);
         await AssertRolesHaveInlinePoliciesOnly();
 
+        // An image stored by the server: destroy must remove the bucket with it (force_destroy).
+        var image = Path.Combine(workspace.Root, "left-behind.png");
+        await File.WriteAllBytesAsync(image, [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        await _aws.JsonAsync("s3api", "put-object", "--bucket", bucket, "--key", "images/left-behind.png", "--body", image);
+
         var destroy = await workspace.RunAsync(["destroy", "-auto-approve", "-input=false", "-no-color", .. variables], ApplyTimeout);
         Assert.True(destroy.Succeeded, destroy.ToString());
 
