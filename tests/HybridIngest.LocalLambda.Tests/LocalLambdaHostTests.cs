@@ -187,6 +187,34 @@ public sealed class LocalLambdaHostTests
     }
 
     [Fact]
+    public async Task StartsAnotherEnvironmentWhenEveryOneIsBusy()
+    {
+        // Each invocation waits on its own fifo, named by its request id, until the test writes to it.
+        var holdDirectory = TempDirectories.Create("hybrid-hold-");
+        var handler = $"""
+            mkfifo '{holdDirectory}'/"$id"
+            echo "holding $id"
+            read -r _ < '{holdDirectory}'/"$id"
+            {Bootstraps.Echo}
+            """;
+        await using var host = await StartAsync(Bootstraps.Script(handler), maxConcurrency: 2);
+
+        var first = Invoker.InvokeAsync(host, """{"n":1}""");
+        var firstHeld = await _log.WaitForAsync(l => l.StartsWith("holding ", StringComparison.Ordinal));
+        var second = Invoker.InvokeAsync(host, """{"n":2}""");
+        var secondHeld = await _log.WaitForAsync(l => l.StartsWith("holding ", StringComparison.Ordinal) && l != firstHeld);
+        var busyEnvironments = host.EnvironmentProcessIds;
+        foreach (var held in new[] { firstHeld, secondHeld })
+        {
+            await File.WriteAllTextAsync(Path.Combine(holdDirectory, held["holding ".Length..]), "go\n");
+        }
+
+        Assert.Equal(2, busyEnvironments.Distinct().Count());
+        Assert.Equal("""{"n":1}""", (await first).Body);
+        Assert.Equal("""{"n":2}""", (await second).Body);
+    }
+
+    [Fact]
     public async Task SurfacesAnInitErrorThatTheRuntimePosts()
     {
         var init = """
