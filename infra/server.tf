@@ -48,9 +48,11 @@ resource "aws_iam_role_policy" "server" {
     Version = "2012-10-17"
     Statement = [
       {
+        # Put (single or multipart), then the copy-in-place that adds the sha256 metadata (it reads
+        # the object it rewrites), and the clean-up of a store that failed half-way.
         Sid      = "StoreImages"
         Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+        Action   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         Resource = "${aws_s3_bucket.images.arn}/${local.images_prefix}*"
       },
       {

@@ -43,12 +43,12 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
       statement.Sid => toset(flatten([statement.Action]))
       } == {
-      StoreImages     = toset(["s3:PutObject", "s3:AbortMultipartUpload"])
+      StoreImages     = toset(["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
       CheckBucket     = toset(["s3:ListBucket"])
       ReadOwnArtifact = toset(["s3:GetObject"])
       WriteServerLogs = toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
     }
-    error_message = "The server's policy must grant exactly: write images, check the bucket, read its artifact, write its logs."
+    error_message = "The server's policy must grant exactly: store images (put, copy in place, clean up), check the bucket, read its artifact, write its logs."
   }
   assert {
     condition = alltrue([
