@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using Spectre.Console;
@@ -22,8 +23,10 @@ public sealed record DemoOptions(string ArtifactsDirectory, string BenchOutput, 
 /// </summary>
 public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole console)
 {
-    public async Task<ExitCode> RunAsync(DemoOptions options, CancellationToken cancellationToken)
+    public async Task<ExitCode> RunAsync(DemoOptions options, CancellationToken commandCancellation)
     {
+        using var cancellation = SignalSafe.Relay(commandCancellation);
+        var cancellationToken = cancellation.Token;
         var clock = Stopwatch.StartNew();
         console.Write(new Rule("[bold]HybridIngest demo[/]: client → Lambda → server → S3, all on this machine").LeftJustified());
         if (state.Load() is not null)
@@ -37,7 +40,6 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         console.MarkupLineInterpolated($"[green]✓[/] local image origin on {origin.BaseUrl} serving {string.Join(", ", SampleImages.All)}");
 
         var stack = new LocalStack(state, repositoryRoot, console);
-        using var teardown = new TeardownGuard();
         try
         {
             await stack.UpAsync(new LocalUpOptions(options.ArtifactsDirectory, Math.Max(16, options.BenchConcurrency.Max())), cancellationToken);
@@ -59,17 +61,11 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         }
         finally
         {
-            try
-            {
-                console.Write(new Rule("Tearing down").LeftJustified());
-                // Not cancellable: after Ctrl+C this is exactly what must still run to the end.
-                await stack.DownAsync(CancellationToken.None);
-                console.MarkupLineInterpolated($"[green]✓[/] everything the demo started is stopped ({clock.Elapsed.TotalSeconds:0} s in all).");
-            }
-            finally
-            {
-                teardown.Done();
-            }
+            console.Write(new Rule("Tearing down").LeftJustified());
+            // Not cancellable: after Ctrl+C this is exactly what must still run to the end (the
+            // command line gives the command time for it: see Program.Main).
+            await stack.DownAsync(CancellationToken.None);
+            console.MarkupLineInterpolated($"[green]✓[/] everything the demo started is stopped ({clock.Elapsed.TotalSeconds:0} s in all).");
         }
     }
 
@@ -169,28 +165,5 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
             ? $"[bold green]Demo passed[/] in {elapsed.TotalSeconds:0} s (before teardown)."
             : $"[bold red]Demo found failures[/] (see above), after {elapsed.TotalSeconds:0} s.");
         return succeeded;
-    }
-
-    /// <summary>
-    /// Ctrl+C or SIGTERM cancels the demo; the command line library then gives the command only a
-    /// moment before the process exits. This holds the exit until the teardown in <c>finally</c>
-    /// has run, so the detached processes and the Terraform stack never outlive the demo.
-    /// </summary>
-    sealed class TeardownGuard : IDisposable
-    {
-        static readonly TimeSpan Longest = TimeSpan.FromMinutes(3);
-        readonly ManualResetEventSlim _done = new();
-
-        public TeardownGuard() => AppDomain.CurrentDomain.ProcessExit += WaitForTeardown;
-
-        public void Done() => _done.Set();
-
-        void WaitForTeardown(object? sender, EventArgs e) => _done.Wait(Longest);
-
-        public void Dispose()
-        {
-            AppDomain.CurrentDomain.ProcessExit -= WaitForTeardown;
-            _done.Dispose();
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using Spectre.Console;
 
@@ -58,9 +59,9 @@ public static class LocalCommand
         };
         command.SetAction((result, ct) => Program.Run(async () =>
         {
-            var stack = Stack(result);
-            var status = await stack.UpAsync(
-                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency)), ct);
+            using var cancellation = SignalSafe.Relay(ct);
+            var status = await Stack(result).UpAsync(
+                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency)), cancellation.Token);
             PrintStatus(AnsiConsole.Console, status);
             AnsiConsole.MarkupLine("Stop it with [bold]hybrid local down[/].");
             return ExitCode.Success;
@@ -82,7 +83,8 @@ public static class LocalCommand
                 AnsiConsole.MarkupLineInterpolated($"No local stack is up (no {state.StateFile}): nothing to stop.");
                 return ExitCode.Success;
             }
-            await Stack(result).DownAsync(ct);
+            using var cancellation = SignalSafe.Relay(ct);
+            await Stack(result).DownAsync(cancellation.Token);
             AnsiConsole.MarkupLine("[green]The local stack is down.[/]");
             return ExitCode.Success;
         }));

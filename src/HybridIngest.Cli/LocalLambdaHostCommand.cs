@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.LocalLambda;
 
@@ -69,14 +70,8 @@ public static partial class LocalLambdaHostCommand
         await using (host)
         {
             Console.Out.WriteLine($"Local Lambda host listening on {host.Endpoint} for {config.FunctionName}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Out.WriteLine("Stopping: shutting down the execution environments.");
-            }
+            await SignalSafe.WhenCancelled(cancellationToken);
+            Console.Out.WriteLine("Stopping: shutting down the execution environments.");
         }
         return ExitCode.Success;
     }

@@ -112,7 +112,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             {
                 await StepAsync("Destroying the Terraform stack on moto_server", () => DestroyAsync(status, cancellationToken), _ => "destroyed");
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
             {
                 // The processes are stopped anyway: moto_server keeps its resources in memory only.
                 destroyFailure = e;
@@ -121,6 +121,10 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         await StepAsync("Stopping the processes local up started", () => StopAllAsync(status.Processes),
             stopped => $"stopped {stopped} of {status.Processes.Count} ({string.Join(", ", status.Processes.Select(p => $"{p.Name} pid {p.Pid}"))})");
         state.Delete();
+        if (destroyFailure is OperationCanceledException)
+        {
+            throw destroyFailure;
+        }
         if (destroyFailure is not null)
         {
             throw new UserException($"terraform destroy failed; the processes are stopped and the state removed. {destroyFailure.Message}", ExitCode.Error);

@@ -1,0 +1,364 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using HybridIngest.Contracts;
+using HybridIngest.Offline;
+
+namespace HybridIngest.Cli.Tests;
+
+/// <summary>
+/// <c>hybrid local up|status|down</c> run as a user runs them: the built <c>hybrid</c> in its own
+/// process, each test with its own state directory, against the real moto_server, Terraform,
+/// server and local Lambda host.
+/// </summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
+{
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-local-test").FullName;
+
+    public void Dispose() => StackLeftovers.CleanUp(_stateDirectory);
+
+    [Fact]
+    public async Task UpServesTheFunctionToTheAwsCliAndDownLeavesNothingRunning()
+    {
+        await using var origin = await ImageOrigin.StartAsync();
+        var imageUrl = origin.Serve("/sample.png", SampleImages.Png);
+
+        var up = await HybridCli.RunAsync("local", "up", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+        Assert.True(up.ExitCode == 0, up.Output);
+
+        var statusRun = await HybridCli.RunAsync("local", "status", "--json", "--state-dir", _stateDirectory);
+        Assert.True(statusRun.ExitCode == 0, statusRun.Output);
+        var status = JsonSerializer.Deserialize(statusRun.StandardOutput, HybridIngestJsonContext.Default.LocalStackStatus)!;
+        Assert.Equal(["moto", "server", "lambda-host"], status.Processes.Select(p => p.Name));
+        Assert.All(status.Processes, p => Assert.True(p.Alive));
+
+        // The real AWS CLI against the lambda_endpoint that status printed.
+        var stored = await InvokeWithAwsCliAsync(status, imageUrl);
+        using (var s3 = S3Client(status))
+        {
+            using var response = await s3.GetObjectAsync(status.Bucket, stored.Key);
+            using var bytes = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(bytes);
+            Assert.Equal(SampleImages.Png.Bytes, bytes.ToArray());
+        }
+
+        var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
+        Assert.True(down.ExitCode == 0, down.Output);
+        Assert.Empty(StackLeftovers.ProcessesOf(_stateDirectory));
+        Assert.All(status.Processes, p => Assert.False(
+            new DetachedProcess(p.Pid, p.ProcessStartedAt, p.CommandLine, p.LogFile).IsAlive, $"{p.Name} (pid {p.Pid}) is still running"));
+        Assert.All(status.Processes, p => Assert.True(StackLeftovers.PortIsFree(p.Port), $"port {p.Port} of {p.Name} is still taken"));
+        Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
+    }
+
+    [Fact]
+    public async Task UpRefusesWhileAStackIsRecordedAndStartsNothing()
+    {
+        var recorded = new LocalStackStatus
+        {
+            LambdaEndpoint = "http://127.0.0.1:1",
+            FunctionName = "f",
+            ServerUrl = "http://127.0.0.1:2",
+            S3Endpoint = "http://127.0.0.1:3",
+            Bucket = "b",
+            Region = "us-east-1",
+            StartedAt = DateTimeOffset.UtcNow,
+            Processes = [],
+        };
+        new LocalState(_stateDirectory).Save(recorded);
+        var before = File.ReadAllText(Path.Combine(_stateDirectory, "state.json"));
+
+        var up = await HybridCli.RunAsync("local", "up", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+
+        Assert.Equal((int)ExitCode.Usage, up.ExitCode);
+        Assert.Contains("already up", up.StandardError, StringComparison.Ordinal);
+        Assert.Contains("hybrid local down", up.StandardError, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(_stateDirectory, "state.json")));
+        Assert.False(Directory.Exists(Path.Combine(_stateDirectory, "logs")), "up started something");
+    }
+
+    [Fact]
+    public async Task DownWithNothingUpSaysSo()
+    {
+        var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
+
+        Assert.Equal(0, down.ExitCode);
+        Assert.Contains("No local stack is up", down.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusWithNothingUpSaysSoAndFails()
+    {
+        var status = await HybridCli.RunAsync("local", "status", "--json", "--state-dir", _stateDirectory);
+
+        Assert.Equal((int)ExitCode.CheckFailed, status.ExitCode);
+        Assert.Equal("", status.StandardOutput);
+        Assert.Contains("no local stack is up", status.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusReportsAProcessThatIsGone()
+    {
+        using var exited = Process.Start("true")!;
+        await exited.WaitForExitAsync();
+        new LocalState(_stateDirectory).Save(new LocalStackStatus
+        {
+            LambdaEndpoint = "http://127.0.0.1:1",
+            FunctionName = "f",
+            ServerUrl = "http://127.0.0.1:2",
+            S3Endpoint = "http://127.0.0.1:3",
+            Bucket = "b",
+            Region = "us-east-1",
+            StartedAt = DateTimeOffset.UtcNow,
+            Processes = [new LocalProcess
+            {
+                Name = "server",
+                Pid = exited.Id,
+                Port = 2,
+                ProcessStartedAt = DateTimeOffset.UnixEpoch,
+                CommandLine = "true",
+                LogFile = "/dev/null",
+            }],
+        });
+
+        var status = await HybridCli.RunAsync("local", "status", "--json", "--state-dir", _stateDirectory);
+
+        Assert.Equal((int)ExitCode.CheckFailed, status.ExitCode);
+        var reported = JsonSerializer.Deserialize(status.StandardOutput, HybridIngestJsonContext.Default.LocalStackStatus)!;
+        Assert.False(Assert.Single(reported.Processes).Alive);
+    }
+
+    async Task<ProcessImageResponse> InvokeWithAwsCliAsync(LocalStackStatus status, Uri imageUrl)
+    {
+        var eventFile = Path.Combine(_stateDirectory, "event.json");
+        var outFile = Path.Combine(_stateDirectory, "out.json");
+        await File.WriteAllTextAsync(eventFile, $$"""{"image_url": "{{imageUrl}}"}""");
+        var aws = await ExternalProcess.RunAsync(
+            "aws",
+            ["lambda", "invoke", "--region", status.Region, "--endpoint-url", status.LambdaEndpoint,
+             "--function-name", status.FunctionName, "--payload", $"fileb://{eventFile}", outFile],
+            new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
+                ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
+                ["AWS_SESSION_TOKEN"] = null,
+                ["AWS_PROFILE"] = null,
+            });
+        Assert.True(aws.ExitCode == 0, aws.Output);
+
+        var response = JsonSerializer.Deserialize(await File.ReadAllTextAsync(outFile), HybridIngestJsonContext.Default.FunctionResponse)!;
+        Assert.True(response.StatusCode == 200, response.Body);
+        var body = JsonSerializer.Deserialize(response.Body, HybridIngestJsonContext.Default.FunctionResponseBody)!;
+        return body.Result!.Value.Deserialize(HybridIngestJsonContext.Default.ProcessImageResponse)!;
+    }
+
+    static AmazonS3Client S3Client(LocalStackStatus status) => new(
+        new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
+        new AmazonS3Config { ServiceURL = status.S3Endpoint, ForcePathStyle = true, AuthenticationRegion = status.Region });
+}
+
+/// <summary>The local-stack and demo tests share one packaged artifact and run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
+{
+    public const string Name = "local stack";
+}
+
+/// <summary>
+/// lambda.zip and server.zip, packaged once for the test run by the real <see cref="Packager"/>
+/// into a temp folder (or taken from HYBRID_TEST_ARTIFACTS, which the Packager refreshes when
+/// older than the sources).
+/// </summary>
+public sealed class PackagedArtifacts : IAsyncLifetime
+{
+    readonly string? _temporary;
+
+    public PackagedArtifacts()
+    {
+        if (Environment.GetEnvironmentVariable("HYBRID_TEST_ARTIFACTS") is { Length: > 0 } given)
+        {
+            Directory = given;
+        }
+        else
+        {
+            _temporary = System.IO.Directory.CreateTempSubdirectory("hybrid-test-artifacts").FullName;
+            Directory = _temporary;
+        }
+    }
+
+    public string Directory { get; }
+
+    public async Task InitializeAsync()
+    {
+        var architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
+        await new Packager(HybridCli.RepositoryRoot, TextWriter.Null).PackageAsync(architecture, Directory, CancellationToken.None);
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_temporary is not null)
+        {
+            System.IO.Directory.Delete(_temporary, recursive: true);
+        }
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>What a process printed and how it ended.</summary>
+public sealed record ProcessRun(int ExitCode, string StandardOutput, string StandardError)
+{
+    public string Output => $"exit code {ExitCode}{Environment.NewLine}{StandardOutput}{Environment.NewLine}{StandardError}";
+}
+
+public static class ExternalProcess
+{
+    /// <summary>Bounded, so that a hang fails the test instead of the CI job.</summary>
+    static readonly TimeSpan Longest = TimeSpan.FromMinutes(10);
+
+    public static async Task<ProcessRun> RunAsync(
+        string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? HybridCli.RepositoryRoot,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Longest);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{executable} {string.Join(' ', start.ArgumentList)} did not finish within {Longest}:{Environment.NewLine}{await stdout}{await stderr}");
+        }
+        return new ProcessRun(process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>The built <c>hybrid</c> command, run the way a user runs it, from the repository root.</summary>
+public static class HybridCli
+{
+    public static string RepositoryRoot { get; } = Packager.FindRepositoryRoot(AppContext.BaseDirectory);
+
+    static string Assembly => Path.Combine(AppContext.BaseDirectory, "hybrid.dll");
+
+    public static Task<ProcessRun> RunAsync(params string[] arguments) =>
+        ExternalProcess.RunAsync("dotnet", [Assembly, .. arguments], Environment());
+
+    /// <summary>Starts <c>hybrid</c> with its output readable line by line (for tests that signal it mid-run).</summary>
+    public static Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot,
+        };
+        foreach (var argument in (string[])[Assembly, .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in Environment())
+        {
+            start.Environment[name] = value;
+        }
+        return Process.Start(start)!;
+    }
+
+    // A wide console, so that Spectre.Console does not wrap the lines the tests look for.
+    static Dictionary<string, string?> Environment() => new() { ["COLUMNS"] = "240", ["DOTNET_NOLOGO"] = "1" };
+}
+
+/// <summary>Finds (and, after a failed test, stops) whatever a local stack under a state directory left running.</summary>
+public static class StackLeftovers
+{
+    /// <summary>
+    /// Every process whose command line, executable or environment names the state directory: the
+    /// stack's processes all do (their log file is in HYBRID_LOG_FILE; the server, the host and the
+    /// bootstraps run from its run/ folder).
+    /// </summary>
+    public static IReadOnlyList<int> ProcessesOf(string stateDirectory)
+    {
+        var found = new List<int>();
+        foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+            try
+            {
+                var text = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(directory, "cmdline")))
+                    + Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(directory, "environ")));
+                var executable = File.ResolveLinkTarget(Path.Combine(directory, "exe"), returnFinalTarget: false)?.FullName ?? "";
+                var state = File.ReadAllText(Path.Combine(directory, "stat"));
+                var zombie = state[(state.LastIndexOf(')') + 2)..].StartsWith('Z');
+                if (!zombie && (text.Contains(stateDirectory, StringComparison.Ordinal) || executable.StartsWith(stateDirectory, StringComparison.Ordinal)))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+        return found;
+    }
+
+    public static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>After a failed test: the CLI's own down, then a kill of anything still left, then the directory.</summary>
+    public static void CleanUp(string stateDirectory)
+    {
+        if (File.Exists(Path.Combine(stateDirectory, "state.json")))
+        {
+            HybridCli.RunAsync("local", "down", "--state-dir", stateDirectory).GetAwaiter().GetResult();
+        }
+        foreach (var pid in ProcessesOf(stateDirectory))
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+        System.IO.Directory.Delete(stateDirectory, recursive: true);
+    }
+}
