@@ -88,7 +88,7 @@ public sealed class IngestStack : IAsyncLifetime
         process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         // Bounded readiness poll of an external process.
-        for (var attempt = 0; attempt < 300; attempt++)
+        for (var attempt = 0; attempt < 600; attempt++)
         {
             if (process.HasExited)
             {
@@ -110,7 +110,7 @@ public sealed class IngestStack : IAsyncLifetime
             await Task.Delay(100);
         }
         process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("The server did not answer /health within 30 s.");
+        throw new InvalidOperationException("The server did not answer /health within 60 s.");
     }
 
     public async Task DisposeAsync()
