@@ -1,0 +1,81 @@
+using System.Text.Json;
+using HybridIngest.Contracts;
+using HybridIngest.Offline;
+
+namespace HybridIngest.Cli.Tests;
+
+/// <summary>
+/// <c>hybrid invoke</c>, <c>bench</c> and <c>verify</c> run as a user runs them (the built command in
+/// its own process) against a real local stack: moto_server, Terraform, the packaged server and the
+/// local Lambda host with the packaged bootstrap.
+/// </summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDisposable
+{
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-commands-test").FullName;
+    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-commands-bench").FullName;
+
+    public void Dispose()
+    {
+        StackLeftovers.CleanUp(_stateDirectory);
+        Directory.Delete(_benchOutput, recursive: true);
+    }
+
+    [Fact]
+    public async Task InvokeBenchAndVerifyWorkOnTheLocalStackAndVerifyCatchesAMissingObject()
+    {
+        await using var origin = await ImageOrigin.StartAsync();
+        var png = origin.Serve("/sample.png", SampleImages.Png).ToString();
+        var missing = new Uri(new Uri(png), "/missing.png").ToString();
+
+        var up = await HybridCli.RunAsync("local", "up", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+        Assert.True(up.ExitCode == 0, up.Output);
+        try
+        {
+            var invoke = await Hybrid("invoke", "--url", png);
+            Assert.True(invoke.ExitCode == 0, invoke.Output);
+            Assert.Contains("lambda_ec2_call_time_ms", invoke.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("image/png", invoke.StandardOutput, StringComparison.Ordinal);
+
+            var verifyOne = await Hybrid("verify");
+            Assert.True(verifyOne.ExitCode == 0, verifyOne.Output);
+            Assert.Contains("All 1 object(s)", verifyOne.StandardOutput, StringComparison.Ordinal);
+
+            var failing = await Hybrid("invoke", "--url", missing);
+            Assert.True(failing.ExitCode == (int)ExitCode.CheckFailed, failing.Output);
+            Assert.Contains(ErrorCodes.DownloadFailed, failing.StandardOutput, StringComparison.Ordinal);
+
+            var bench = await Hybrid("bench", "--url", png, "--requests", "8", "--concurrency", "1,4", "--output", _benchOutput);
+            Assert.True(bench.ExitCode == 0, bench.Output);
+            var run = Assert.Single(Directory.GetDirectories(_benchOutput));
+            Assert.Equal(
+                [BenchOutputs.LatencyDistributionPng, BenchOutputs.LatencyOverTimePng, BenchOutputs.ResultsJson, BenchOutputs.SamplesCsv],
+                Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            var results = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(run, BenchOutputs.ResultsJson)), HybridIngestJsonContext.Default.BenchResults)!;
+            Assert.Equal([(1, 8, 8), (4, 8, 8)], results.Levels.Select(l => (l.Concurrency, l.Requests, l.Succeeded)));
+            Assert.All(results.Samples, s => Assert.NotNull(s.LambdaEc2CallTimeMs));
+
+            var verifyBench = await Hybrid("verify");
+            Assert.True(verifyBench.ExitCode == 0, verifyBench.Output);
+            Assert.Contains("All 16 object(s)", verifyBench.StandardOutput, StringComparison.Ordinal);
+
+            // One object gone behind the pipeline's back: verify must say so and fail.
+            var saved = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(_stateDirectory, "last-results.json")), HybridIngestJsonContext.Default.StoredImagesFile)!;
+            using (var s3 = ImageVerifier.CreateClient(saved.Region, saved.S3Endpoint))
+            {
+                await s3.DeleteObjectAsync(saved.Images[3].Bucket, saved.Images[3].Key);
+            }
+            var verifyMissing = await Hybrid("verify");
+            Assert.True(verifyMissing.ExitCode == (int)ExitCode.CheckFailed, verifyMissing.Output);
+            Assert.Contains("missing", verifyMissing.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("1 of 16", verifyMissing.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
+            Assert.True(down.ExitCode == 0, down.Output);
+        }
+    }
+
+    Task<ProcessRun> Hybrid(params string[] arguments) => HybridCli.RunAsync([.. arguments, "--state-dir", _stateDirectory]);
+}
