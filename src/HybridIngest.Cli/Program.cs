@@ -81,6 +81,11 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        // Redirected output has no terminal width: COLUMNS, when set, says how wide tables may be.
+        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
+        {
+            AnsiConsole.Profile.Width = columns;
+        }
         var parse = CreateRootCommand().Parse(args);
         if (parse.Errors.Count > 0)
         {
