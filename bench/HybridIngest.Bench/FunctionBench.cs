@@ -108,12 +108,14 @@ static partial class FunctionBench
         }
         await using var origin = await ImageOrigin.StartAsync();
         var imageUrl = origin.Serve("/bench.png", SampleImages.Png).ToString();
-        using var server = await ServerProcess.StartAsync(moto, bucket, origin.BaseUrl.Port);
+        var settings = ServerProcess.LocalSettings(moto, bucket);
+        settings["INGEST_ALLOWED_PORTS"] = origin.BaseUrl.Port.ToString(CultureInfo.InvariantCulture);
+        await using var server = await ServerProcess.StartAsync(RepositoryLayout.BuiltServerDll, settings);
         await using var host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
         {
             FunctionName = "bench",
             BootstrapPath = bootstrap,
-            Environment = new Dictionary<string, string> { ["SERVER_URL"] = server.Url.ToString().TrimEnd('/') },
+            Environment = new Dictionary<string, string> { ["SERVER_URL"] = server.BaseUrl.ToString().TrimEnd('/') },
             TimeoutSeconds = 30,
             MaxConcurrency = 1,
         });
@@ -133,7 +135,7 @@ static partial class FunctionBench
             return elapsed;
         }
 
-        var direct = new Uri(server.Url, "process-image");
+        var direct = new Uri(server.BaseUrl, "process-image");
         var invoke = InvokeUri(host);
         for (var i = 0; i < 10; i++)
         {
@@ -171,7 +173,7 @@ static partial class FunctionBench
         {
             ArgumentList =
             {
-                "publish", Path.Combine(ServerProcess.RepositoryRoot, "src", "HybridIngest.Function"), "-c", "Release", "-r", "linux-x64",
+                "publish", RepositoryLayout.FunctionProject, "-c", "Release", "-r", "linux-x64",
                 "--nologo", "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
             },
         })!;
@@ -183,72 +185,4 @@ static partial class FunctionBench
 
     [GeneratedRegex(@"Init Duration: ([0-9.]+) ms")]
     private static partial Regex InitDuration();
-
-    /// <summary>The real server (built next to this benchmark) as a process on a free loopback port.</summary>
-    sealed class ServerProcess(Process process, Uri url) : IDisposable
-    {
-        public Uri Url { get; } = url;
-
-        public static string RepositoryRoot { get; } = FindRoot();
-
-        static string FindRoot()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
-            {
-                directory = directory.Parent;
-            }
-            return directory?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the benchmark.");
-        }
-
-        public static async Task<ServerProcess> StartAsync(MotoServer moto, string bucket, int originPort)
-        {
-            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-            var serverDll = Path.Combine(RepositoryRoot, "src", "HybridIngest.Server", "bin", configuration, "net10.0", "HybridIngest.Server.dll");
-            var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
-            var process = Process.Start(new ProcessStartInfo("dotnet")
-            {
-                ArgumentList = { serverDll, "--urls", url.ToString().TrimEnd('/') },
-                RedirectStandardOutput = true,
-                Environment =
-                {
-                    ["S3_BUCKET"] = bucket,
-                    ["AWS_ENDPOINT_URL_S3"] = moto.Endpoint.ToString().TrimEnd('/'),
-                    ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
-                    ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
-                    ["AWS_REGION"] = "us-east-1",
-                    ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
-                    ["INGEST_ALLOWED_PORTS"] = originPort.ToString(CultureInfo.InvariantCulture),
-                },
-            })!;
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            for (var attempt = 0; attempt < 300 && !process.HasExited; attempt++)
-            {
-                try
-                {
-                    using var health = await http.GetAsync(new Uri(url, "health"));
-                    if (health.IsSuccessStatusCode)
-                    {
-                        return new ServerProcess(process, url);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                await Task.Delay(100);
-            }
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"The server ({serverDll}) did not answer /health.");
-        }
-
-        public void Dispose()
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            process.Dispose();
-        }
-    }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
 using HybridIngest.Contracts;
@@ -15,7 +14,7 @@ namespace HybridIngest.Bench;
 /// process's peak RSS, VmHWM) storing one 1 MiB and one 256 MiB image, each in a fresh process;
 /// then throughput and latency at a fixed concurrency in a third fresh process.
 /// </summary>
-static partial class ServerBench
+static class ServerBench
 {
     const string Bucket = "bench-images";
     const long MiB = 1024 * 1024;
@@ -129,72 +128,19 @@ static partial class ServerBench
         return $"{cpu}, {Environment.ProcessorCount} cores, {memory} RAM, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 
-    /// <summary>A server process on a port it picks itself, found from its "Now listening on" log line.</summary>
-    sealed partial class BenchServer(Process process, HttpClient http) : IAsyncDisposable
+    /// <summary>The server as a process, with a client for it and its peak memory.</summary>
+    sealed class BenchServer(ServerProcess process, HttpClient http) : IAsyncDisposable
     {
         public static async Task<BenchServer> StartAsync(string? server, MotoServer moto, string bucket, Dictionary<string, string> settings)
         {
-            var start = server is not null && !server.EndsWith(".dll", StringComparison.Ordinal)
-                ? new ProcessStartInfo(server)
-                : new ProcessStartInfo("dotnet") { ArgumentList = { server ?? BuiltServerDll() } };
-            start.ArgumentList.Add("--urls");
-            start.ArgumentList.Add("http://127.0.0.1:0");
-            start.RedirectStandardOutput = true;
-            start.RedirectStandardError = true;
-            start.Environment["S3_BUCKET"] = bucket;
-            start.Environment["AWS_ENDPOINT_URL_S3"] = moto.Endpoint.ToString();
-            start.Environment["AWS_REGION"] = "us-east-1";
-            start.Environment["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId;
-            start.Environment["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey;
-            start.Environment["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32";
+            var environment = ServerProcess.LocalSettings(moto, bucket);
             foreach (var (name, value) in settings)
             {
-                start.Environment[name] = value;
+                environment[name] = value;
             }
-
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-            process.OutputDataReceived += (_, line) =>
-            {
-                if (line.Data is not null && ListeningOn().Match(line.Data) is { Success: true } match)
-                {
-                    listening.TrySetResult(new Uri(match.Groups[1].Value));
-                }
-            };
-            process.ErrorDataReceived += (_, line) =>
-            {
-                if (line.Data is not null)
-                {
-                    Console.Error.WriteLine($"server: {line.Data}");
-                }
-            };
-            process.EnableRaisingEvents = true;
-            process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"the server exited with {process.ExitCode}"));
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-                return new BenchServer(process, new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(15) });
-            }
-            catch
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-        }
-
-        // The project reference builds the server in the same configuration as this benchmark.
-        static string BuiltServerDll()
-        {
-            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "HybridIngest.slnx")))
-            {
-                root = root.Parent;
-            }
-            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the benchmark"),
-                "src", "HybridIngest.Server", "bin", configuration, "net10.0", "HybridIngest.Server.dll");
+            var process = await ServerProcess.StartAsync(server ?? RepositoryLayout.BuiltServerDll, environment,
+                line => Console.Error.WriteLine($"server: {line}"));
+            return new BenchServer(process, new HttpClient { BaseAddress = process.BaseUrl, Timeout = TimeSpan.FromMinutes(15) });
         }
 
         public async Task<ProcessImageResponse> ProcessAsync(Uri imageUrl)
@@ -211,19 +157,14 @@ static partial class ServerBench
         /// <summary>The process's peak resident set size so far (Linux VmHWM).</summary>
         public long PeakRssBytes()
         {
-            var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            var line = File.ReadLines($"/proc/{process.ProcessId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         }
 
         public async ValueTask DisposeAsync()
         {
             http.Dispose();
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            process.Dispose();
+            await process.DisposeAsync();
         }
-
-        [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
-        private static partial Regex ListeningOn();
     }
 }

@@ -82,7 +82,7 @@ public sealed partial class MotoServer : IAsyncDisposable
         }
         catch
         {
-            Kill(process);
+            ProcessTree.Kill(process);
             process.Dispose();
             throw;
         }
@@ -101,7 +101,7 @@ public sealed partial class MotoServer : IAsyncDisposable
     /// <summary>Stops the emulator (its state is lost). Safe to call more than once.</summary>
     public async Task StopAsync()
     {
-        Kill(_process);
+        ProcessTree.Kill(_process);
         await _process.WaitForExitAsync();
     }
 
@@ -109,21 +109,6 @@ public sealed partial class MotoServer : IAsyncDisposable
     {
         await StopAsync();
         _process.Dispose();
-    }
-
-    static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
     }
 
     [GeneratedRegex(@"Running on http://127\.0\.0\.1:(\d+)")]

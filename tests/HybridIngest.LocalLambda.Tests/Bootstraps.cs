@@ -1,28 +1,10 @@
 using System.Diagnostics;
+using HybridIngest.Offline;
 
 // The host, its runtimes and these tests are Linux-only (Lambda is).
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 namespace HybridIngest.LocalLambda.Tests;
-
-/// <summary>Where the repository and this build's outputs are.</summary>
-static class RepositoryPaths
-{
-    public static string Root { get; } = FindRoot();
-
-    /// <summary>The configuration these tests were built in (Debug or Release): bin/{Configuration}/net10.0/.</summary>
-    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-
-    static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("HybridIngest.slnx not found above the test binaries.");
-    }
-}
 
 /// <summary>Temp folders of this test run, removed when the test process exits.</summary>
 static class TempDirectories
@@ -75,7 +57,7 @@ static class Bootstraps
         {
             ArgumentList =
             {
-                "publish", Path.Combine(RepositoryPaths.Root, "src", "HybridIngest.Function"),
+                "publish", RepositoryLayout.FunctionProject,
                 "-c", "Release", "-r", "linux-x64", "--nologo",
                 "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
             },

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -17,11 +16,10 @@ public sealed class IngestStack : IAsyncLifetime
 
     MotoServer? _moto;
     ImageOrigin? _origin;
-    Process? _server;
+    ServerProcess? _server;
 
     public LocalLambdaHost Host { get; private set; } = null!;
     public AmazonS3Client S3 { get; private set; } = null!;
-    public Uri ServerUrl { get; private set; } = null!;
     internal HostLog Log { get; } = new();
     public ImageOrigin Origin => _origin!;
 
@@ -47,70 +45,18 @@ public sealed class IngestStack : IAsyncLifetime
             new AmazonS3Config { ServiceURL = _moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         await S3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         _origin = await ImageOrigin.StartAsync();
-        (_server, ServerUrl) = await StartServerAsync(_moto, _origin.BaseUrl.Port);
+        var settings = ServerProcess.LocalSettings(_moto, Bucket);
+        settings["INGEST_ALLOWED_PORTS"] = _origin.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _server = await ServerProcess.StartAsync(RepositoryLayout.BuiltServerDll, settings);
         Host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
         {
             FunctionName = FunctionName,
             BootstrapPath = await bootstrap,
-            Environment = new Dictionary<string, string> { ["SERVER_URL"] = ServerUrl.ToString().TrimEnd('/') },
+            Environment = new Dictionary<string, string> { ["SERVER_URL"] = _server.BaseUrl.ToString().TrimEnd('/') },
             TimeoutSeconds = 30,
             MaxConcurrency = 16,
             Log = Log.Write,
         });
-    }
-
-    /// <summary>The server as the instance runs it, on a free port, once it answers /health.</summary>
-    static async Task<(Process, Uri)> StartServerAsync(MotoServer moto, int originPort)
-    {
-        var serverDll = Path.Combine(RepositoryPaths.Root, "src", "HybridIngest.Server", "bin", RepositoryPaths.Configuration, "net10.0", "HybridIngest.Server.dll");
-        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { serverDll, "--urls", url.ToString().TrimEnd('/') },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["S3_BUCKET"] = Bucket,
-                ["AWS_ENDPOINT_URL_S3"] = moto.Endpoint.ToString().TrimEnd('/'),
-                ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
-                ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
-                ["AWS_REGION"] = "us-east-1",
-                ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
-                ["INGEST_ALLOWED_PORTS"] = originPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-        };
-        var process = Process.Start(start)!;
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        // Bounded readiness poll of an external process.
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException(
-                    $"The server ({serverDll}) exited with code {process.ExitCode} before serving:\n{string.Join('\n', output)}");
-            }
-            try
-            {
-                using var health = await http.GetAsync(new Uri(url, "health"));
-                if (health.IsSuccessStatusCode)
-                {
-                    return (process, url);
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(100);
-        }
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("The server did not answer /health within 60 s.");
     }
 
     public async Task DisposeAsync()
@@ -121,9 +67,7 @@ public sealed class IngestStack : IAsyncLifetime
         }
         if (_server is not null)
         {
-            _server.Kill(entireProcessTree: true);
-            await _server.WaitForExitAsync();
-            _server.Dispose();
+            await _server.DisposeAsync();
         }
         if (_origin is not null)
         {

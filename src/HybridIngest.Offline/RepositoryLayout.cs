@@ -1,0 +1,31 @@
+namespace HybridIngest.Offline;
+
+/// <summary>
+/// Where the running program (a test project or the benchmark) sits in the repository it was built
+/// from: the nearest parent of its output folder holding HybridIngest.slnx, and its build configuration.
+/// </summary>
+public static class RepositoryLayout
+{
+    /// <summary>The repository root: the nearest parent of <see cref="AppContext.BaseDirectory"/> holding HybridIngest.slnx.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The configuration the program was built in (Debug or Release): bin/{Configuration}/net10.0/.</summary>
+    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    /// <summary>The server a project reference builds next to the program, in the same configuration.</summary>
+    public static string BuiltServerDll { get; } =
+        Path.Combine(Root, "src", "HybridIngest.Server", "bin", Configuration, "net10.0", "HybridIngest.Server.dll");
+
+    /// <summary>The function's project folder.</summary>
+    public static string FunctionProject { get; } = Path.Combine(Root, "src", "HybridIngest.Function");
+
+    static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException($"HybridIngest.slnx not found above {AppContext.BaseDirectory}.");
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace HybridIngest.Offline;
+
+/// <summary>
+/// The ingest server as a child process on a loopback port it picks itself, owned by this object:
+/// disposing it kills the process tree it started.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    readonly Process _process;
+
+    ServerProcess(Process process, Uri baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>http://127.0.0.1:PORT/ the server listens on.</summary>
+    public Uri BaseUrl { get; }
+    public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// Starts <paramref name="server"/> (a built HybridIngest.Server.dll, run with <c>dotnet</c>, or a
+    /// published executable) with <c>--urls http://127.0.0.1:0</c> and <paramref name="environment"/>
+    /// on top of this process's, and returns once it logs the address it listens on.
+    /// </summary>
+    /// <param name="standardError">Receives each line the server writes to stderr (its stdout is its request log).</param>
+    public static async Task<ServerProcess> StartAsync(
+        string server,
+        IReadOnlyDictionary<string, string> environment,
+        Action<string>? standardError = null,
+        CancellationToken cancellationToken = default)
+    {
+        var start = server.EndsWith(".dll", StringComparison.Ordinal)
+            ? new ProcessStartInfo("dotnet") { ArgumentList = { server } }
+            : new ProcessStartInfo(server);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is null)
+            {
+                return;
+            }
+            if (!listening.Task.IsCompleted)
+            {
+                output.Enqueue(line.Data);
+            }
+            if (ListeningOn().Match(line.Data) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+        };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is not null)
+            {
+                output.Enqueue(line.Data);
+                standardError?.Invoke(line.Data);
+            }
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
+            $"The server ({server}) exited with code {process.ExitCode} before serving:{Environment.NewLine}{string.Join(Environment.NewLine, output)}"));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            // Generous: a loaded CI machine can take long to start it.
+            return new ServerProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken));
+        }
+        catch (TimeoutException)
+        {
+            await StopAsync(process);
+            throw new TimeoutException(
+                $"The server ({server}) did not report listening within 60 s:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
+        }
+        catch
+        {
+            await StopAsync(process);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The server's settings for storing into <paramref name="bucket"/> on <paramref name="moto"/> and
+    /// downloading from origins on loopback (which production refuses as private addresses).
+    /// </summary>
+    public static Dictionary<string, string> LocalSettings(MotoServer moto, string bucket) => new()
+    {
+        ["S3_BUCKET"] = bucket,
+        ["AWS_ENDPOINT_URL_S3"] = moto.Endpoint.ToString().TrimEnd('/'),
+        ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
+        ["AWS_REGION"] = "us-east-1",
+        ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
+    };
+
+    public ValueTask DisposeAsync() => new(StopAsync(_process));
+
+    static async Task StopAsync(Process process)
+    {
+        ProcessTree.Kill(process);
+        await process.WaitForExitAsync(CancellationToken.None);
+        process.Dispose();
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
+}
