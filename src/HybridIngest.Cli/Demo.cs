@@ -85,7 +85,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
             }
         });
         var failed = invocations.Count(i => !i.Answer.Succeeded);
-        console.MarkupLineInterpolated($"{(failed == 0 ? "[green]✓[/]" : "[red]✗[/]")} {invocations.Count - failed} of {invocations.Count} sample images stored");
+        console.MarkupLine($"{(failed == 0 ? "[green]✓[/]" : "[red]✗[/]")} {invocations.Count - failed} of {invocations.Count} sample images stored");
         return invocations;
     }
 
@@ -123,21 +123,30 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
     {
         console.Write(new Rule("[bold]Report[/]").LeftJustified());
         var table = new Table().Title("One invocation per sample image")
-            .AddColumns("Image", "Result", "S3 key", "Bytes", "Content-Type", "End to end ms", "Function→server ms", "Cold start");
+            .AddColumns("Image", "Stored as", "Bytes", "E2E ms", "Fn→server ms", "Cold start");
         foreach (var invocation in invocations)
         {
             var stored = invocation.Answer.Stored;
             table.AddRow(
-                Markup.Escape(invocation.Image.ToString()),
-                stored is not null ? "[green]stored[/]" : $"[red]{Markup.Escape(invocation.Answer.Error ?? "failed")}[/]",
-                Markup.Escape(stored?.Key ?? invocation.Answer.ErrorMessage ?? ""),
+                invocation.Image.Name,
+                stored is not null ? Markup.Escape(stored.ContentType) : $"[red]{Markup.Escape(invocation.Answer.Error ?? "failed")}[/]",
                 stored?.FileSize.ToString(CultureInfo.InvariantCulture) ?? "-",
-                Markup.Escape(stored?.ContentType ?? "-"),
                 invocation.Outcome.Elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture),
                 invocation.Answer.Body?.LambdaEc2CallTimeMs.ToString("0.0", CultureInfo.InvariantCulture) ?? "-",
-                invocation.Outcome.InitDurationMs is { } init ? $"yes ({init:0} ms init)" : "no");
+                invocation.Outcome.InitDurationMs is { } init ? $"yes, {init:0} ms init" : "no");
         }
         console.Write(table);
+        foreach (var invocation in invocations)
+        {
+            if (invocation.Answer.Stored is { } stored)
+            {
+                console.MarkupLineInterpolated($"  {invocation.Image.Name}: s3://{stored.Bucket}/{stored.Key}");
+            }
+            else
+            {
+                console.MarkupLineInterpolated($"  {invocation.Image.Name}: [red]{invocation.Answer.ErrorMessage}[/]");
+            }
+        }
 
         console.Write(BenchAction.SummaryTable(bench.Results).Title($"Bench: {bench.Results.RequestsPerLevel} requests per concurrency level (latency in ms)"));
         console.MarkupLineInterpolated($"Bench results and plots: [bold]{bench.OutputDirectory}[/]");

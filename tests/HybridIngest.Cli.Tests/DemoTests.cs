@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -19,25 +18,32 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
     [Fact]
     public async Task StoresEverySampleBenchesVerifiesReportsAndTearsDown()
     {
-        var demo = await HybridCli.RunAsync(
+        using var demo = HybridCli.Start(
             "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory,
             "--requests", "20", "--concurrency", "1,4", "--output", _benchOutput);
+        var output = Output(demo);
 
-        Assert.True(demo.ExitCode == 0, demo.Output);
-        Assert.Contains("4 of 4 sample images stored", demo.StandardOutput, StringComparison.Ordinal);
-        foreach (var contentType in new[] { "image/jpeg", "image/png", "image/gif", "image/webp" })
+        var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
+        await demo.WaitForExitAsync();
+        var printed = await output;
+
+        Assert.True(demo.ExitCode == 0, $"exit code {demo.ExitCode}{Environment.NewLine}{printed}");
+        Assert.NotNull(stack);
+        Assert.Contains("4 of 4 sample images stored", printed, StringComparison.Ordinal);
+        foreach (var (type, extension) in new[] { ("jpeg", "jpg"), ("png", "png"), ("gif", "gif"), ("webp", "webp") })
         {
-            Assert.Contains(contentType, demo.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"image/{type}", printed, StringComparison.Ordinal);
+            Assert.Matches($@"{type}: s3://[^/]+/images/[0-9a-f-]+\.{extension}", printed);
         }
-        Assert.Contains("all 44 stored objects are in S3", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("Demo passed", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("all 44 stored objects are in S3", printed, StringComparison.Ordinal);
+        Assert.Contains("Demo passed", printed, StringComparison.Ordinal);
 
         var results = Assert.Single(Directory.GetDirectories(_benchOutput));
-        Assert.Contains(results, demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(results), printed, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.ResultsJson)));
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.LatencyDistributionPng)));
 
-        Assert.Empty(StackLeftovers.ProcessesOf(_stateDirectory));
+        Assert.Empty(StackLeftovers.AliveOf(stack));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
     }
 
@@ -46,27 +52,32 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
     {
         using var demo = HybridCli.Start(
             "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory, "--output", _benchOutput);
-        var output = new StringBuilder();
-        var stderr = demo.StandardError.ReadToEndAsync();
+        var output = Output(demo);
 
         // Interrupted once the whole stack is up, which is when the most is running.
-        string? line;
-        while ((line = await demo.StandardOutput.ReadLineAsync()) is not null && !line.Contains("Lambda Invoke API on", StringComparison.Ordinal))
+        var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
+        if (stack is null)
         {
-            output.AppendLine(line);
+            Assert.Fail($"The demo ended before its stack was up:{Environment.NewLine}{await output}");
         }
-        Assert.True(line is not null, $"The demo ended before its stack was up:{Environment.NewLine}{output}{await stderr}");
-        Assert.NotEmpty(StackLeftovers.ProcessesOf(_stateDirectory));
+        Assert.NotEmpty(StackLeftovers.AliveOf(stack));
         using (var interrupt = Process.Start("kill", ["-INT", demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await interrupt.WaitForExitAsync();
         }
-        output.Append(await demo.StandardOutput.ReadToEndAsync());
         await demo.WaitForExitAsync();
+        var printed = await output;
 
-        Assert.True(demo.ExitCode == (int)ExitCode.Cancelled, $"exit code {demo.ExitCode}{Environment.NewLine}{output}{await stderr}");
-        Assert.Contains("everything the demo started is stopped", output.ToString(), StringComparison.Ordinal);
-        Assert.Empty(StackLeftovers.ProcessesOf(_stateDirectory));
+        Assert.True(demo.ExitCode == (int)ExitCode.Cancelled, $"exit code {demo.ExitCode}{Environment.NewLine}{printed}");
+        Assert.Contains("everything the demo started is stopped", printed, StringComparison.Ordinal);
+        Assert.Empty(StackLeftovers.AliveOf(stack));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
+    }
+
+    static async Task<string> Output(Process process)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        return await stdout + Environment.NewLine + await stderr;
     }
 }

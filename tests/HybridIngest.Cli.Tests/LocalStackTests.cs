@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Amazon.S3;
 using HybridIngest.Contracts;
@@ -48,9 +47,7 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 
         var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
         Assert.True(down.ExitCode == 0, down.Output);
-        Assert.Empty(StackLeftovers.ProcessesOf(_stateDirectory));
-        Assert.All(status.Processes, p => Assert.False(
-            new DetachedProcess(p.Pid, p.ProcessStartedAt, p.CommandLine, p.LogFile).IsAlive, $"{p.Name} (pid {p.Pid}) is still running"));
+        Assert.Empty(StackLeftovers.AliveOf(status));
         Assert.All(status.Processes, p => Assert.True(StackLeftovers.PortIsFree(p.Port), $"port {p.Port} of {p.Name} is still taken"));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
     }
@@ -289,41 +286,63 @@ public static class HybridCli
     static Dictionary<string, string?> Environment() => new() { ["COLUMNS"] = "240", ["DOTNET_NOLOGO"] = "1" };
 }
 
-/// <summary>Finds (and, after a failed test, stops) whatever a local stack under a state directory left running.</summary>
+/// <summary>What a local stack left running, and the clean-up after a failed test.</summary>
 public static class StackLeftovers
 {
     /// <summary>
-    /// Every process whose command line, executable or environment names the state directory: the
-    /// stack's processes all do (their log file is in HYBRID_LOG_FILE; the server, the host and the
-    /// bootstraps run from its run/ folder).
+    /// The processes of a recorded stack still running: each recorded process that is still the
+    /// one started, and anything left in their process groups (the Lambda host's bootstraps are in
+    /// its group). Reads only /proc/PID/stat: reading other processes' cmdline or environ can block
+    /// for many seconds while they map large files (a Terraform provider is 700 MB).
     /// </summary>
-    public static IReadOnlyList<int> ProcessesOf(string stateDirectory)
+    public static IReadOnlyList<int> AliveOf(LocalStackStatus status)
     {
-        var found = new List<int>();
+        var groups = status.Processes.Select(p => p.Pid).ToHashSet();
+        var alive = status.Processes
+            .Where(p => new DetachedProcess(p.Pid, p.ProcessStartedAt, p.CommandLine, p.LogFile).IsAlive)
+            .Select(p => p.Pid)
+            .ToList();
         foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId)
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || alive.Contains(pid))
             {
                 continue;
             }
             try
             {
-                var text = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(directory, "cmdline")))
-                    + Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(directory, "environ")));
-                var executable = File.ResolveLinkTarget(Path.Combine(directory, "exe"), returnFinalTarget: false)?.FullName ?? "";
-                var state = File.ReadAllText(Path.Combine(directory, "stat"));
-                var zombie = state[(state.LastIndexOf(')') + 2)..].StartsWith('Z');
-                if (!zombie && (text.Contains(stateDirectory, StringComparison.Ordinal) || executable.StartsWith(stateDirectory, StringComparison.Ordinal)))
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                // After "(command)": state, ppid, pgrp, …
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] != "Z" && groups.Contains(int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)))
                 {
-                    found.Add(pid);
+                    alive.Add(pid);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (IOException)
             {
-                // Gone meanwhile, or not ours to read.
+                // Gone meanwhile.
             }
         }
-        return found;
+        return alive;
+    }
+
+    /// <summary>
+    /// The stack a running <c>hybrid</c> records once it is up; null when the command ends first.
+    /// Polls the state file: the command runs in its own process.
+    /// </summary>
+    public static async Task<LocalStackStatus?> WaitForStackAsync(string stateDirectory, Process command)
+    {
+        var state = new LocalState(stateDirectory);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        while (!command.HasExited)
+        {
+            if (File.Exists(state.StateFile) && state.Load() is { } status)
+            {
+                return status;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+        return null;
     }
 
     public static bool PortIsFree(int port)
@@ -340,23 +359,23 @@ public static class StackLeftovers
         }
     }
 
-    /// <summary>After a failed test: the CLI's own down, then a kill of anything still left, then the directory.</summary>
+    /// <summary>After a failed test: the CLI's own down, then a kill of whatever is still left, then the directory.</summary>
     public static void CleanUp(string stateDirectory)
     {
-        if (File.Exists(Path.Combine(stateDirectory, "state.json")))
+        if (new LocalState(stateDirectory).Load() is { } status)
         {
             HybridCli.RunAsync("local", "down", "--state-dir", stateDirectory).GetAwaiter().GetResult();
-        }
-        foreach (var pid in ProcessesOf(stateDirectory))
-        {
-            try
+            foreach (var pid in AliveOf(status))
             {
-                using var process = Process.GetProcessById(pid);
-                process.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                // Already gone.
+                try
+                {
+                    using var process = Process.GetProcessById(pid);
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                {
+                    // Already gone.
+                }
             }
         }
         System.IO.Directory.Delete(stateDirectory, recursive: true);
