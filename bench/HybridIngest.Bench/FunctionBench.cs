@@ -169,18 +169,10 @@ static partial class FunctionBench
     static async Task<string> PublishAsync()
     {
         var output = Directory.CreateTempSubdirectory("hybrid-bench-bootstrap-").FullName;
-        var publish = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                "publish", RepositoryLayout.FunctionProject, "-c", "Release", "-r", "linux-x64",
-                "--nologo", "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
-            },
-        })!;
-        await publish.WaitForExitAsync();
-        return publish.ExitCode == 0
-            ? Path.Combine(output, "publish", "bootstrap")
-            : throw new InvalidOperationException($"dotnet publish of the function failed ({publish.ExitCode}).");
+        Console.WriteLine($"dotnet publish {RepositoryLayout.FunctionProject} (linux-x64) …");
+        await DotnetPublish.RunAsync(RepositoryLayout.FunctionProject, "linux-x64", Path.Combine(output, "publish"),
+            ["--artifacts-path", Path.Combine(output, "build")]);
+        return Path.Combine(output, "publish", "bootstrap");
     }
 
     [GeneratedRegex(@"Init Duration: ([0-9.]+) ms")]

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using HybridIngest.Offline;
 
 namespace HybridIngest.Cli;
 
@@ -156,39 +156,14 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
 
     async Task PublishAsync(string project, string rid, string output, string[] extra, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(output))
-        {
-            Directory.Delete(output, recursive: true);
-        }
-        var start = new ProcessStartInfo("dotnet")
-        {
-            // No symbol files in the packages: neither target reads them.
-            ArgumentList = { "publish", Path.Combine(repositoryRoot, project), "-c", "Release", "-r", rid, "-o", output, "--nologo", "-p:DebugType=none" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in extra)
-        {
-            start.ArgumentList.Add(argument);
-        }
         log.WriteLine($"dotnet publish {project} ({rid}) …");
-        using var process = Process.Start(start) ?? throw new UserException("Could not start dotnet.", ExitCode.MissingTool);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         try
         {
-            await process.WaitForExitAsync(cancellationToken);
+            await DotnetPublish.RunAsync(Path.Combine(repositoryRoot, project), rid, output, extra, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (DotnetPublishException e)
         {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        if (process.ExitCode != 0)
-        {
-            var lines = (await stdout + await stderr).Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(20);
-            throw new UserException($"dotnet publish {project} -r {rid} failed:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}", ExitCode.Error);
+            throw new UserException($"dotnet publish {project} -r {rid} failed:{Environment.NewLine}{string.Join(Environment.NewLine, e.Errors)}", ExitCode.Error);
         }
     }
 

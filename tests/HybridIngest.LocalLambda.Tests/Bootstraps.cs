@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HybridIngest.Offline;
 
 // The host, its runtimes and these tests are Linux-only (Lambda is).
@@ -53,27 +52,10 @@ static class Bootstraps
             return given;
         }
         var output = TempDirectories.Create("hybrid-bootstrap-");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                "publish", RepositoryLayout.FunctionProject,
-                "-c", "Release", "-r", "linux-x64", "--nologo",
-                "--artifacts-path", Path.Combine(output, "build"), "-o", Path.Combine(output, "publish"),
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet publish of the function failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
-        }
+        var build = Path.Combine(output, "build");
+        await DotnetPublish.RunAsync(RepositoryLayout.FunctionProject, "linux-x64", Path.Combine(output, "publish"), ["--artifacts-path", build]);
         // Only the executable is needed; the intermediate files are large.
-        Directory.Delete(Path.Combine(output, "build"), recursive: true);
+        Directory.Delete(build, recursive: true);
         return Path.Combine(output, "publish", "bootstrap");
     }
 
