@@ -33,58 +33,16 @@ public sealed partial class MotoServer : IAsyncDisposable
     /// </summary>
     public static async Task<MotoServer> StartAsync(string executable = "moto_server", CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            ArgumentList = { "-H", "127.0.0.1", "-p", "0" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        Process process;
+        var start = new ProcessStartInfo(executable) { ArgumentList = { "-H", "127.0.0.1", "-p", "0" } };
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+            var (process, running) = await ChildProcess.StartAsync(start, RunningOn(), executable, standardError: null, cancellationToken);
+            return new MotoServer(process, int.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException(
                 $"Could not start '{executable}' ({e.Message}). Install it with: pip install \"moto[server]\"", e);
-        }
-
-        var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        void OnLine(object? _, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-            output.Enqueue(e.Data);
-            if (RunningOn().Match(e.Data) is { Success: true } match)
-            {
-                ready.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-        process.ErrorDataReceived += OnLine;
-        process.OutputDataReceived += OnLine;
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
-            $"moto_server exited with code {process.ExitCode} before serving:{Environment.NewLine}{string.Join(Environment.NewLine, output)}"));
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            var port = await ready.Task.WaitAsync(timeout.Token);
-            return new MotoServer(process, port);
-        }
-        catch
-        {
-            ProcessTree.Kill(process);
-            process.Dispose();
-            throw;
         }
     }
 
@@ -101,7 +59,7 @@ public sealed partial class MotoServer : IAsyncDisposable
     /// <summary>Stops the emulator (its state is lost). Safe to call more than once.</summary>
     public async Task StopAsync()
     {
-        ProcessTree.Kill(_process);
+        ChildProcess.Kill(_process);
         await _process.WaitForExitAsync();
     }
 

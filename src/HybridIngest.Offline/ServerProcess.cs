@@ -38,61 +38,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
             : new ProcessStartInfo(server);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, line) =>
-        {
-            if (line.Data is null)
-            {
-                return;
-            }
-            if (!listening.Task.IsCompleted)
-            {
-                output.Enqueue(line.Data);
-            }
-            if (ListeningOn().Match(line.Data) is { Success: true } match)
-            {
-                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
-            }
-        };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            if (line.Data is not null)
-            {
-                output.Enqueue(line.Data);
-                standardError?.Invoke(line.Data);
-            }
-        };
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
-            $"The server ({server}) exited with code {process.ExitCode} before serving:{Environment.NewLine}{string.Join(Environment.NewLine, output)}"));
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            // Generous: a loaded CI machine can take long to start it.
-            return new ServerProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken));
-        }
-        catch (TimeoutException)
-        {
-            await StopAsync(process);
-            throw new TimeoutException(
-                $"The server ({server}) did not report listening within 60 s:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
-        }
-        catch
-        {
-            await StopAsync(process);
-            throw;
-        }
+        var (process, listening) = await ChildProcess.StartAsync(start, ListeningOn(), $"The server ({server})", standardError, cancellationToken);
+        return new ServerProcess(process, new Uri(listening.Groups[1].Value + "/"));
     }
 
     /// <summary>
@@ -109,13 +60,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
     };
 
-    public ValueTask DisposeAsync() => new(StopAsync(_process));
-
-    static async Task StopAsync(Process process)
+    public async ValueTask DisposeAsync()
     {
-        ProcessTree.Kill(process);
-        await process.WaitForExitAsync(CancellationToken.None);
-        process.Dispose();
+        ChildProcess.Kill(_process);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
