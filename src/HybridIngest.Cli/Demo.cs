@@ -136,11 +136,15 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
                 invocation.Outcome.InitDurationMs is { } init ? $"yes, {init:0} ms init" : "no");
         }
         console.Write(table);
+        if (invocations.FirstOrDefault(i => i.Answer.Stored is not null)?.Answer.Stored is { } first)
+        {
+            console.MarkupLineInterpolated($"Stored in s3://{first.Bucket}/ as:");
+        }
         foreach (var invocation in invocations)
         {
             if (invocation.Answer.Stored is { } stored)
             {
-                console.MarkupLineInterpolated($"  {invocation.Image.Name}: s3://{stored.Bucket}/{stored.Key}");
+                console.MarkupLineInterpolated($"  {invocation.Image.Name}: {stored.Key}");
             }
             else
             {

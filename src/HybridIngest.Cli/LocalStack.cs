@@ -357,11 +357,13 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         Pid = process.Pid,
         Port = port,
         ProcessStartedAt = process.StartedAt,
+        ProcessStartTicks = process.StartTicks,
         CommandLine = process.CommandLine,
         LogFile = process.LogFile,
     };
 
-    static DetachedProcess ToDetached(LocalProcess process) => new(process.Pid, process.ProcessStartedAt, process.CommandLine, process.LogFile);
+    internal static DetachedProcess ToDetached(LocalProcess process) =>
+        new(process.Pid, process.ProcessStartTicks, process.ProcessStartedAt, process.CommandLine, process.LogFile);
 
     [GeneratedRegex(@"Running on http://127\.0\.0\.1:(\d+)")]
     private static partial Regex MotoRunningOn();

@@ -24,8 +24,8 @@ public sealed record LocalStackStatus
 }
 
 /// <summary>
-/// One process of the local stack, with what identifies it beyond its pid (its start time and
-/// command line), so that a recycled pid is never taken for it.
+/// One process of the local stack, with what identifies it beyond its pid (its start in clock
+/// ticks since boot), so that a recycled pid is never taken for it.
 /// </summary>
 public sealed record LocalProcess
 {
@@ -34,6 +34,12 @@ public sealed record LocalProcess
     [JsonPropertyName("pid")] public required int Pid { get; init; }
     [JsonPropertyName("port")] public required int Port { get; init; }
     [JsonPropertyName("process_started_at")] public required DateTimeOffset ProcessStartedAt { get; init; }
+
+    /// <summary>
+    /// The process's start in clock ticks since boot (/proc/PID/stat): what identifies it, since
+    /// a wall-clock start time moves when the clock is stepped.
+    /// </summary>
+    [JsonPropertyName("process_start_ticks")] public required long ProcessStartTicks { get; init; }
     [JsonPropertyName("command_line")] public required string CommandLine { get; init; }
     [JsonPropertyName("log_file")] public required string LogFile { get; init; }
 

@@ -9,10 +9,12 @@ namespace HybridIngest.Offline;
 /// <summary>
 /// A process meant to outlive the program that starts it (the local stack of <c>hybrid local up</c>):
 /// its own session and process group (<c>setsid</c>), stdin from /dev/null, stdout and stderr
-/// appended to a log file. It is identified later by pid, start time and command line, so a pid the
-/// kernel has recycled is never mistaken for it.
+/// appended to a log file. It is identified later by its pid and its start in clock ticks since boot,
+/// so a pid the kernel has recycled is never mistaken for it.
 /// </summary>
-public sealed record DetachedProcess(int Pid, DateTimeOffset StartedAt, string CommandLine, string LogFile)
+/// <param name="StartTicks">The start in clock ticks since boot (field 22 of /proc/PID/stat).</param>
+/// <param name="StartedAt">The same as a wall-clock time, for people.</param>
+public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset StartedAt, string CommandLine, string LogFile)
 {
     const int SigTerm = 15;
     const int SigKill = 9;
@@ -47,18 +49,17 @@ public sealed record DetachedProcess(int Pid, DateTimeOffset StartedAt, string C
         start.Environment["HYBRID_LOG_FILE"] = Path.GetFullPath(logFile);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        var ticks = ReadStartTicks(process.Id) ?? -1;
         return new DetachedProcess(
             process.Id,
-            ReadStartTime(process.Id) ?? DateTimeOffset.UtcNow,
+            ticks,
+            DateTimeOffset.UnixEpoch.AddSeconds(BootTime.Value).AddSeconds(ticks / (double)ClockTicksPerSecond),
             string.Join(' ', [executable, .. start.ArgumentList.Skip(5)]),
             Path.GetFullPath(logFile));
     }
 
-    /// <summary>
-    /// True while the process with this pid is still the one that was started: same start time (to
-    /// the clock tick; the tolerance absorbs a wall-clock step that moves the computed boot time).
-    /// </summary>
-    public bool IsAlive => ReadStartTime(Pid) is { } startedAt && (startedAt - StartedAt).Duration() < TimeSpan.FromSeconds(1);
+    /// <summary>True while the process with this pid is still the one that was started (same start tick).</summary>
+    public bool IsAlive => ReadStartTicks(Pid) == StartTicks;
 
     /// <summary>
     /// Waits until the log file has a line matching <paramref name="pattern"/> and returns the match.
@@ -150,8 +151,8 @@ public sealed record DetachedProcess(int Pid, DateTimeOffset StartedAt, string C
         }
     }
 
-    /// <summary>The process's start time from /proc (clock ticks since boot, stable for its life).</summary>
-    static DateTimeOffset? ReadStartTime(int pid)
+    /// <summary>The process's start in clock ticks since boot, from /proc; null when gone or a zombie.</summary>
+    static long? ReadStartTicks(int pid)
     {
         string stat;
         try
@@ -172,8 +173,7 @@ public sealed record DetachedProcess(int Pid, DateTimeOffset StartedAt, string C
         {
             return null;
         }
-        var ticks = long.Parse(fields[19], CultureInfo.InvariantCulture);
-        return DateTimeOffset.UnixEpoch.AddSeconds(BootTime.Value).AddSeconds(ticks / (double)ClockTicksPerSecond);
+        return long.Parse(fields[19], CultureInfo.InvariantCulture);
     }
 
     static readonly Lazy<long> BootTime = new(() => long.Parse(

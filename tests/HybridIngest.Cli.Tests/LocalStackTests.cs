@@ -117,6 +117,7 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
                 Pid = exited.Id,
                 Port = 2,
                 ProcessStartedAt = DateTimeOffset.UnixEpoch,
+                ProcessStartTicks = 1,
                 CommandLine = "true",
                 LogFile = "/dev/null",
             }],
@@ -299,7 +300,7 @@ public static class StackLeftovers
     {
         var groups = status.Processes.Select(p => p.Pid).ToHashSet();
         var alive = status.Processes
-            .Where(p => new DetachedProcess(p.Pid, p.ProcessStartedAt, p.CommandLine, p.LogFile).IsAlive)
+            .Where(p => LocalStack.ToDetached(p).IsAlive)
             .Select(p => p.Pid)
             .ToList();
         foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
