@@ -89,6 +89,10 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             console.MarkupLineInterpolated($"[red]local up {reason}[/]: stopping the {started.Count} process(es) it started.");
             await StopAllAsync(started);
             state.Delete();
+            if (e is InvalidOperationException or TimeoutException)
+            {
+                throw new UserException($"local up failed, and stopped what it had started: {e.Message} (logs: {state.LogDirectory})", ExitCode.Error);
+            }
             throw;
         }
     }

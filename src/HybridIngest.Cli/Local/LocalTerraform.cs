@@ -82,7 +82,7 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"Could not run terraform ({e.Message}). Install Terraform >= 1.8 and put it on PATH.", e);
+            throw new UserException($"Could not run terraform ({e.Message}). Install Terraform >= 1.8 and put it on PATH.", ExitCode.MissingTool);
         }
         using (process)
         {
