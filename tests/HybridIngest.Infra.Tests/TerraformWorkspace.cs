@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using HybridIngest.Offline;
 
 namespace HybridIngest.Infra.Tests;
 
@@ -9,9 +10,6 @@ namespace HybridIngest.Infra.Tests;
 /// </summary>
 public sealed class TerraformWorkspace : IAsyncLifetime
 {
-    /// <summary>CI points this at the offline provider mirror; unset, init uses the registry.</summary>
-    const string PluginDirVariable = "HYBRID_TF_PLUGIN_DIR";
-
     public static string InfraSource { get; } = Path.Combine(RepositoryRoot(), "infra");
 
     public string Root { get; } = Directory.CreateTempSubdirectory("hybrid-infra-").FullName;
@@ -23,14 +21,14 @@ public sealed class TerraformWorkspace : IAsyncLifetime
     {
         CopyModule(InfraSource, Module);
         var init = new List<string> { "init", "-input=false", "-no-color" };
-        var pluginDir = Environment.GetEnvironmentVariable(PluginDirVariable);
+        var pluginDir = TerraformProviderMirror.Find();
         if (!string.IsNullOrEmpty(pluginDir))
         {
             init.Add($"-plugin-dir={pluginDir}");
         }
         var result = await RunAsync(init, TimeSpan.FromMinutes(3));
         Assert.True(result.Succeeded, string.IsNullOrEmpty(pluginDir)
-            ? $"{result}{Environment.NewLine}Without registry access, set {PluginDirVariable} to a provider mirror (e.g. /opt/tf-plugins), as .ci/run does."
+            ? $"{result}{Environment.NewLine}Without registry access, set {TerraformProviderMirror.Variable} to a provider mirror (e.g. /opt/tf-plugins)."
             : result.ToString());
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using HybridIngest.Offline;
 
 namespace HybridIngest.Cli.Local;
 
@@ -12,15 +13,12 @@ namespace HybridIngest.Cli.Local;
 /// </summary>
 public sealed class LocalTerraform(string moduleDirectory, string stateDirectory, string logFile)
 {
-    /// <summary>Where CI and this machine's image keep the offline provider mirror.</summary>
-    public const string PluginDirectoryVariable = "HYBRID_TF_PLUGIN_DIR";
-
     string StateFile => Path.Combine(stateDirectory, "terraform.tfstate");
 
     public async Task InitAsync(CancellationToken cancellationToken)
     {
         List<string> arguments = ["init", "-input=false"];
-        if (PluginDirectory() is { } plugins)
+        if (TerraformProviderMirror.Find() is { } plugins)
         {
             arguments.Add($"-plugin-dir={plugins}");
         }
@@ -106,43 +104,6 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
                 throw new InvalidOperationException($"terraform {arguments[0]} failed (exit code {process.ExitCode}):{Environment.NewLine}{(await errors).Trim()}");
             }
             return await output;
-        }
-    }
-
-    /// <summary>
-    /// The provider mirror to install from: HYBRID_TF_PLUGIN_DIR, else a directory two levels below
-    /// the root holding registry.terraform.io (where this machine's image puts it, e.g.
-    /// /opt/tf-plugins), else none (Terraform's registry).
-    /// </summary>
-    static string? PluginDirectory()
-    {
-        if (Environment.GetEnvironmentVariable(PluginDirectoryVariable) is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-        string[] skipped = ["/proc", "/sys", "/dev", "/run"];
-        foreach (var top in SafeDirectories("/").Where(directory => !skipped.Contains(directory)))
-        {
-            foreach (var candidate in SafeDirectories(top))
-            {
-                if (Directory.Exists(Path.Combine(candidate, "registry.terraform.io")))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
-    }
-
-    static IEnumerable<string> SafeDirectories(string parent)
-    {
-        try
-        {
-            return Directory.GetDirectories(parent);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
         }
     }
 }
