@@ -10,7 +10,7 @@ namespace HybridIngest.Infra.Tests;
 /// </summary>
 public sealed class TerraformWorkspace : IAsyncLifetime
 {
-    public static string InfraSource { get; } = Path.Combine(RepositoryRoot(), "infra");
+    public static string InfraSource { get; } = Path.Combine(RepositoryLayout.Root, "infra");
 
     public string Root { get; } = Directory.CreateTempSubdirectory("hybrid-infra-").FullName;
 
@@ -89,17 +89,5 @@ public sealed class TerraformWorkspace : IAsyncLifetime
                 CopyModule(directory, Path.Combine(to, Path.GetFileName(directory)));
             }
         }
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "HybridIngest.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No HybridIngest.slnx above {AppContext.BaseDirectory}.");
     }
 }
