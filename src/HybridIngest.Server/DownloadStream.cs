@@ -14,6 +14,7 @@ public sealed class DownloadStream(Stream origin, long? declaredLength, long max
 {
     readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     byte[] _header = [];
+    byte[]? _hash;
     int _headerOffset;
 
     public long BytesRead { get; private set; }
@@ -37,8 +38,8 @@ public sealed class DownloadStream(Stream origin, long? declaredLength, long max
         return _header;
     }
 
-    /// <summary>The SHA-256 of every byte read, lower-case hex. Call once, after the last read.</summary>
-    public string Sha256Hex() => Convert.ToHexStringLower(_sha256.GetHashAndReset());
+    /// <summary>The SHA-256 of every byte read; call after the last read.</summary>
+    public byte[] Sha256() => _hash ??= _sha256.GetHashAndReset();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

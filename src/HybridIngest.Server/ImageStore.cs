@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -9,17 +10,32 @@ using Microsoft.Extensions.Options;
 namespace HybridIngest.Server;
 
 /// <summary>
-/// Writes a downloaded image to S3 without holding it in memory, and leaves nothing behind when a
-/// write fails. A body of known length is streamed into one PutObject; a body of unknown length
-/// goes through a multipart upload in 5 MiB parts (the smallest part S3 allows, and so the most
-/// memory one such request holds). Every write carries a SHA-256 checksum computed as the bytes pass,
-/// which S3 verifies. The object's sha256 metadata can only be known after the last byte, so it is
-/// added afterwards by copying the object onto itself, which also makes S3 report the SHA-256 of
-/// the whole stored object; it is compared with the hash of the downloaded bytes.
+/// Writes a downloaded image to S3 in one write, checked by S3's own SHA-256, without holding more
+/// than 5 MiB of it in memory, and leaves nothing behind when a write fails:
+/// <list type="bullet">
+/// <item>A body of at most 5 MiB (known length, or unknown and ending there) is read into a pooled
+/// buffer and sent as one PutObject with its <c>x-amz-checksum-sha256</c> in a header, hashed once
+/// as it arrived.</item>
+/// <item>A larger body of known length is streamed into one PutObject; the SDK sends its SHA-256 as
+/// an aws-chunked trailer.</item>
+/// <item>A larger body of unknown length goes through a multipart upload in 5 MiB parts (the smallest
+/// S3 allows, so the most memory one request holds), each part with its SHA-256; S3 stores the
+/// composite checksum (the SHA-256 of the parts' SHA-256s, <c>-N</c>), which is checked here too.</item>
+/// </list>
+/// S3 refuses a body that does not match its checksum, so success means S3 holds exactly the bytes
+/// downloaded. The SHA-256 of the whole image, returned to the caller, is the download's own hash.
 /// </summary>
 public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, ILogger<ImageStore> logger)
 {
-    const int PartSize = 5 * 1024 * 1024;
+    /// <summary>The largest body sent as one buffered PutObject, and the multipart part size.</summary>
+    public const int PartSize = 5 * 1024 * 1024;
+
+    // A buffer for a body of unknown length starts here and doubles up to PartSize + 1 bytes.
+    const int FirstBufferSize = 256 * 1024;
+
+    // Over HTTPS, TLS protects the request and S3 verifies x-amz-checksum-sha256, so the payload need
+    // not be hashed again for the signature; the SDK refuses unsigned payloads over plain HTTP (emulators).
+    readonly bool _signPayload = options.Value.ServiceUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true;
 
     public string Bucket { get; } = options.Value.Bucket;
 
@@ -27,34 +43,33 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
     public async Task<string> StoreAsync(string key, ImageFormat format, DownloadStream body, long? length,
         IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
+        byte[]? buffer = null;
         try
         {
-            var putChecksum = length is { } known
-                ? await PutAsync(key, format, body, known, metadata, cancellationToken)
-                : await PutMultipartAsync(key, format, body, metadata, cancellationToken);
-            var sha256 = body.Sha256Hex();
-            Verify(putChecksum, sha256);
-
-            var copy = new CopyObjectRequest
+            if (length > PartSize)
             {
-                SourceBucket = Bucket,
-                SourceKey = key,
-                DestinationBucket = Bucket,
-                DestinationKey = key,
-                MetadataDirective = S3MetadataDirective.REPLACE,
-                ContentType = format.ContentType,
-                ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
-            };
-            AddMetadata(copy.Metadata, metadata);
-            copy.Metadata["sha256"] = sha256;
-            var copied = await s3.CopyObjectAsync(copy, cancellationToken);
-            Verify(copied.ChecksumSHA256, sha256);
-            return sha256;
+                await PutStreamedAsync(key, format, body, length.Value, metadata, cancellationToken);
+            }
+            else
+            {
+                (buffer, var filled) = await ReadBufferedAsync(body, length, cancellationToken);
+                await (filled <= PartSize
+                    ? PutBufferedAsync(key, format, buffer, filled, body.Sha256(), metadata, cancellationToken)
+                    : PutMultipartAsync(key, format, body, buffer, filled, metadata, cancellationToken));
+            }
+            return Convert.ToHexStringLower(body.Sha256());
         }
         catch
         {
             await DeleteQuietlyAsync(key);
             throw;
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -72,7 +87,63 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         }
     }
 
-    async Task<string?> PutAsync(string key, ImageFormat format, DownloadStream body, long length,
+    /// <summary>
+    /// Reads the body into a pooled buffer until it ends or holds more than <see cref="PartSize"/>
+    /// bytes. The buffer is the caller's to return to the pool.
+    /// </summary>
+    static async Task<(byte[] Buffer, int Filled)> ReadBufferedAsync(DownloadStream body, long? length, CancellationToken cancellationToken)
+    {
+        const int capacity = PartSize + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(length ?? FirstBufferSize, 1, capacity));
+        var filled = 0;
+        try
+        {
+            while (true)
+            {
+                var room = Math.Min(buffer.Length, capacity) - filled;
+                var read = await body.ReadAtLeastAsync(buffer.AsMemory(filled, room), room, throwOnEndOfStream: false, cancellationToken);
+                filled += read;
+                if (read < room || body.FinishedAt != 0 || filled == capacity)
+                {
+                    return (buffer, filled);
+                }
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, capacity));
+                buffer.AsSpan(0, filled).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    async Task PutBufferedAsync(string key, ImageFormat format, byte[] buffer, int length, byte[] sha256,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var checksum = S3Checksum.FullObject(sha256);
+        using var stream = new MemoryStream(buffer, 0, length, writable: false);
+        var put = new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            InputStream = stream,
+            AutoCloseStream = false,
+            ContentType = format.ContentType,
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256, // with the value below: sent as is, not computed again
+            ChecksumSHA256 = checksum,
+            UseChunkEncoding = false,
+            DisablePayloadSigning = !_signPayload,
+            Headers = { ContentLength = length },
+        };
+        AddMetadata(put.Metadata, metadata);
+        var response = await s3.PutObjectAsync(put, cancellationToken);
+        Verify(response.ChecksumSHA256, checksum);
+    }
+
+    async Task PutStreamedAsync(string key, ImageFormat format, DownloadStream body, long length,
         IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         var put = new PutObjectRequest
@@ -82,15 +153,16 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
             InputStream = body,
             AutoCloseStream = false,
             ContentType = format.ContentType,
-            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256, // sent as a trailer: known only after the last byte
             Headers = { ContentLength = length },
         };
         AddMetadata(put.Metadata, metadata);
         var response = await s3.PutObjectAsync(put, cancellationToken);
-        return response.ChecksumSHA256;
+        Verify(response.ChecksumSHA256, S3Checksum.FullObject(body.Sha256()));
     }
 
-    async Task<string?> PutMultipartAsync(string key, ImageFormat format, DownloadStream body,
+    /// <summary>Uploads <paramref name="buffer"/> (more than one part already read) and the rest of the body in parts.</summary>
+    async Task PutMultipartAsync(string key, ImageFormat format, DownloadStream body, byte[] buffer, int filled,
         IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         var initiate = new InitiateMultipartUploadRequest
@@ -102,18 +174,17 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         };
         AddMetadata(initiate.Metadata, metadata);
         var uploadId = (await s3.InitiateMultipartUploadAsync(initiate, cancellationToken)).UploadId;
-        var buffer = ArrayPool<byte>.Shared.Rent(PartSize);
         try
         {
             var parts = new List<PartETag>();
-            for (var number = 1; ; number++)
+            var partHashes = new List<byte>(); // each part's SHA-256, for the composite checksum
+            for (var number = 1; filled > 0; number++)
             {
-                var filled = await body.ReadAtLeastAsync(buffer.AsMemory(0, PartSize), PartSize, throwOnEndOfStream: false, cancellationToken);
-                if (filled == 0 && number > 1)
-                {
-                    break;
-                }
-                using var content = new MemoryStream(buffer, 0, filled, writable: false);
+                // The buffer holds PartSize + 1 bytes: a full buffer means this part is not the last.
+                var size = Math.Min(filled, PartSize);
+                var sha256 = SHA256.HashData(buffer.AsSpan(0, size));
+                partHashes.AddRange(sha256);
+                using var content = new MemoryStream(buffer, 0, size, writable: false);
                 var part = await s3.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = Bucket,
@@ -121,34 +192,33 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
                     UploadId = uploadId,
                     PartNumber = number,
                     InputStream = content,
-                    PartSize = filled,
+                    PartSize = size,
                     ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+                    ChecksumSHA256 = Convert.ToBase64String(sha256),
+                    UseChunkEncoding = false,
+                    DisablePayloadSigning = !_signPayload,
                 }, cancellationToken);
                 parts.Add(new PartETag { PartNumber = number, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 });
-                if (filled < PartSize)
-                {
-                    break;
-                }
+
+                filled -= size;
+                buffer.AsSpan(size, filled).CopyTo(buffer);
+                var room = PartSize + 1 - filled;
+                filled += await body.ReadAtLeastAsync(buffer.AsMemory(filled, room), room, throwOnEndOfStream: false, cancellationToken);
             }
-            await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            var completed = await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartETags = parts,
             }, cancellationToken);
-            // The multipart checksum is a checksum of the parts' checksums: the copy verifies the whole.
-            return null;
+            Verify(completed.ChecksumSHA256, S3Checksum.Composite([.. partHashes]));
         }
         catch
         {
             await CleanUpQuietlyAsync("AbortMultipartUpload", key, token =>
                 s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId }, token));
             throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -160,12 +230,13 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         }
     }
 
-    static void Verify(string? s3Checksum, string sha256Hex)
+    /// <summary>S3 answers the checksum it stored; one that differs from ours means the object is not what was downloaded.</summary>
+    static void Verify(string? stored, string expected)
     {
-        if (!string.IsNullOrEmpty(s3Checksum) && s3Checksum != Convert.ToBase64String(Convert.FromHexString(sha256Hex)))
+        if (!string.IsNullOrEmpty(stored) && stored != expected)
         {
             throw new IngestException(ErrorCodes.StorageFailed,
-                "S3 reports a different SHA-256 for the stored object than that of the downloaded bytes");
+                $"S3 reports checksum {stored} for the stored object, not {expected} (that of the downloaded bytes)");
         }
     }
 

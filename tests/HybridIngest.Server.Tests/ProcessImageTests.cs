@@ -47,7 +47,7 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         Assert.Equal(image.Bytes, bytes.ToArray());
         Assert.Equal(image.ContentType, stored.Headers.ContentType);
         Assert.Equal(url.ToString(), stored.Metadata["source-url"]);
-        Assert.Equal(sha256, stored.Metadata["sha256"]);
+        Assert.Equal(2, stored.Metadata.Count); // source-url and request-id; the SHA-256 is S3's own checksum
         Assert.Equal($"test-{name}", stored.Metadata["request-id"]);
         Assert.Equal(Convert.ToBase64String(SHA256.HashData(image.Bytes)), stored.ChecksumSHA256);
     }
@@ -103,11 +103,14 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         var body = await answer.Content.ReadFromJsonAsync(HybridIngestJsonContext.Default.ProcessImageResponse);
-        using var stored = await moto.S3.GetObjectAsync(MotoFixture.Bucket, body!.Key);
+        using var stored = await moto.S3.GetObjectAsync(new GetObjectRequest { BucketName = MotoFixture.Bucket, Key = body!.Key, ChecksumMode = ChecksumMode.ENABLED });
         using var bytes = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(bytes);
         Assert.Equal(SHA256.HashData(image.Bytes), SHA256.HashData(bytes.ToArray()));
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(image.Bytes)), stored.Metadata["sha256"]);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(image.Bytes)), body.Sha256); // the whole image's, not S3's composite
+        var parts = image.Bytes.Chunk(ImageStore.PartSize).SelectMany(SHA256.HashData).ToArray();
+        Assert.Equal(S3Checksum.Composite(parts), stored.ChecksumSHA256);
+        Assert.EndsWith("-2", stored.ChecksumSHA256);
         Assert.Equal("image/png", stored.Headers.ContentType);
         Assert.Equal(0, await moto.OpenMultipartUploadsAsync());
     }
