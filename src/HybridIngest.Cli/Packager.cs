@@ -82,7 +82,7 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         File.Delete(Path.Combine(output, ArchitectureMarker));
 
         await PublishAsync(FunctionProject, rid, result.LambdaDirectory, toolchain, cancellationToken);
-        await PublishAsync(ServerProject, rid, result.ServerDirectory, ["--self-contained", "-p:PublishTrimmed=true"], cancellationToken);
+        await PublishAsync(ServerProject, rid, result.ServerDirectory, [.. DotnetPublish.ServerArguments], cancellationToken);
         Require(result.Bootstrap);
         Require(result.ServerExecutable);
 

@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 
 namespace HybridIngest.Offline;
 
-/// <summary>The servers this library starts as child processes (moto_server, the ingest server).</summary>
-static class ChildProcess
+/// <summary>Child processes that serve (moto_server, the ingest server, the benchmark's reference servers): started, awaited until ready, killed.</summary>
+public static class ChildProcess
 {
     // Generous: a loaded CI machine can take long to start one.
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);

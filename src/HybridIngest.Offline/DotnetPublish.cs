@@ -9,6 +9,9 @@ namespace HybridIngest.Offline;
 /// </summary>
 public static class DotnetPublish
 {
+    /// <summary>How the server ships: self-contained (no runtime on the instance) and trimmed.</summary>
+    public static readonly IReadOnlyList<string> ServerArguments = ["--self-contained", "-p:PublishTrimmed=true"];
+
     /// <param name="project">The project's folder or file.</param>
     /// <param name="extraArguments">More arguments for <c>dotnet publish</c> (properties, <c>--artifacts-path</c>).</param>
     /// <exception cref="DotnetPublishException">The publish failed.</exception>

@@ -16,6 +16,9 @@ public static class RepositoryLayout
     public static string BuiltServerDll { get; } =
         Path.Combine(Root, "src", "HybridIngest.Server", "bin", Configuration, "net10.0", "HybridIngest.Server.dll");
 
+    /// <summary>The server's project folder.</summary>
+    public static string ServerProject { get; } = Path.Combine(Root, "src", "HybridIngest.Server");
+
     /// <summary>The function's project folder.</summary>
     public static string FunctionProject { get; } = Path.Combine(Root, "src", "HybridIngest.Function");
 

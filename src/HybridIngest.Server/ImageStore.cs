@@ -264,7 +264,14 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
     /// </summary>
     public static IAmazonS3 CreateClient(IngestOptions options)
     {
-        var config = new AmazonS3Config();
+        var config = new AmazonS3Config
+        {
+            // Unset, the SDK looks for this in the environment and profile files on every request.
+            DisableMultiregionAccessPoints = false,
+            // The SDK copies a request body to the socket through a buffer of this size (8 KiB by
+            // default): larger means fewer writes, each a trip through the kernel's TCP stack.
+            BufferSize = 128 * 1024,
+        };
         if (!string.IsNullOrEmpty(options.Region))
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
@@ -275,6 +282,6 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
             config.ForcePathStyle = true;
             config.AuthenticationRegion = string.IsNullOrEmpty(options.Region) ? null : options.Region;
         }
-        return new AmazonS3Client(config);
+        return new IngestS3Client(config);
     }
 }
