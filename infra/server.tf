@@ -48,11 +48,11 @@ resource "aws_iam_role_policy" "server" {
     Version = "2012-10-17"
     Statement = [
       {
-        # Put (single or multipart), then the copy-in-place that adds the sha256 metadata (it reads
-        # the object it rewrites), and the clean-up of a store that failed half-way.
+        # One put per image (single or multipart; S3 checks its SHA-256 checksum) and the clean-up
+        # of a store that failed half-way. No GetObject: the server never reads an image back.
         Sid      = "StoreImages"
         Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+        Action   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         Resource = "${aws_s3_bucket.images.arn}/${local.images_prefix}*"
       },
       {

@@ -43,12 +43,21 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
       statement.Sid => toset(flatten([statement.Action]))
       } == {
-      StoreImages     = toset(["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
+      StoreImages     = toset(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
       CheckBucket     = toset(["s3:ListBucket"])
       ReadOwnArtifact = toset(["s3:GetObject"])
       WriteServerLogs = toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
     }
-    error_message = "The server's policy must grant exactly: store images (put, copy in place, clean up), check the bucket, read its artifact, write its logs."
+    error_message = "The server's policy must grant exactly: store images (put, clean up), check the bucket, read its artifact, write its logs."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.server.policy).Statement : [
+        for action in flatten([statement.Action]) :
+        action != "s3:GetObject" || toset(flatten([statement.Resource])) == toset(["${aws_s3_bucket.images.arn}/artifacts/server.zip"])
+      ]
+    ]))
+    error_message = "The server may read only its own artifact: no s3:GetObject on images/ (it never reads an image back, so a compromised server cannot read stored images through its role)."
   }
   assert {
     condition = alltrue([
