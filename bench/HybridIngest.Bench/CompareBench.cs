@@ -135,15 +135,7 @@ static partial class CompareBench
 
     static async Task<RunningServer> StartAsync(Contender contender, string server, Dictionary<string, string> serverSettings, Uri s3Endpoint)
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["S3_BUCKET"] = Bucket,
-            ["AWS_ENDPOINT_URL_S3"] = s3Endpoint.ToString().TrimEnd('/'),
-            ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
-            ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
-            ["AWS_REGION"] = "us-east-1",
-            ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
-        };
+        var environment = ServerProcess.LocalSettings(s3Endpoint, Bucket);
         if (contender == Contender.Ours)
         {
             foreach (var (name, value) in serverSettings)

@@ -21,7 +21,7 @@ static partial class FunctionBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var given = Option(args, "--bootstrap");
+        var given = Bench.Option(args, "--bootstrap");
         var bootstrap = given ?? await PublishAsync();
         try
         {
@@ -40,8 +40,8 @@ static partial class FunctionBench
 
     static async Task MeasureAsync(string bootstrap, string[] args)
     {
-        var coldStarts = int.Parse(Option(args, "--cold") ?? "20", CultureInfo.InvariantCulture);
-        var warmInvocations = int.Parse(Option(args, "--warm") ?? "300", CultureInfo.InvariantCulture);
+        var coldStarts = int.Parse(Bench.Option(args, "--cold") ?? "20", CultureInfo.InvariantCulture);
+        var warmInvocations = int.Parse(Bench.Option(args, "--warm") ?? "300", CultureInfo.InvariantCulture);
 
         var (rawBytes, zippedBytes) = Sizes(bootstrap);
         Console.WriteLine($"bootstrap: {rawBytes / 1024.0 / 1024:0.00} MiB, zipped {zippedBytes / 1024.0 / 1024:0.00} MiB ({bootstrap})");
@@ -108,7 +108,7 @@ static partial class FunctionBench
         }
         await using var origin = await ImageOrigin.StartAsync();
         var imageUrl = origin.Serve("/bench.png", SampleImages.Png).ToString();
-        var settings = ServerProcess.LocalSettings(moto, bucket);
+        var settings = ServerProcess.LocalSettings(moto.Endpoint, bucket);
         settings["INGEST_ALLOWED_PORTS"] = origin.BaseUrl.Port.ToString(CultureInfo.InvariantCulture);
         await using var server = await ServerProcess.StartAsync(RepositoryLayout.BuiltServerDll, settings);
         await using var host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
@@ -157,13 +157,10 @@ static partial class FunctionBench
     static string Summary(List<double> samples)
     {
         var sorted = samples.Order().ToList();
-        double Percentile(double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+        double Percentile(double p) => Bench.Percentile(sorted, p * 100);
         return string.Create(CultureInfo.InvariantCulture,
             $"p50 {Percentile(0.50):0.00} ms, p90 {Percentile(0.90):0.00} ms, p99 {Percentile(0.99):0.00} ms, min {sorted[0]:0.00} ms, max {sorted[^1]:0.00} ms");
     }
-
-    static string? Option(string[] args, string name) =>
-        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
     /// <summary>Publishes the function (linux-x64, Release) into a temp folder, as Lambda would get it.</summary>
     static async Task<string> PublishAsync()

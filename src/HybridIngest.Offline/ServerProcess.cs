@@ -47,13 +47,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The server's settings for storing into <paramref name="bucket"/> on <paramref name="moto"/> and
-    /// downloading from origins on loopback (which production refuses as private addresses).
+    /// The server's settings for storing into <paramref name="bucket"/> at a local S3 endpoint (moto, or
+    /// the benchmark's sink) with moto's dummy keys, and downloading from origins on loopback (which
+    /// production refuses as private addresses).
     /// </summary>
-    public static Dictionary<string, string> LocalSettings(MotoServer moto, string bucket) => new()
+    public static Dictionary<string, string> LocalSettings(Uri s3Endpoint, string bucket) => new()
     {
         ["S3_BUCKET"] = bucket,
-        ["AWS_ENDPOINT_URL_S3"] = moto.Endpoint.ToString().TrimEnd('/'),
+        ["AWS_ENDPOINT_URL_S3"] = s3Endpoint.ToString().TrimEnd('/'),
         ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
         ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
         ["AWS_REGION"] = "us-east-1",

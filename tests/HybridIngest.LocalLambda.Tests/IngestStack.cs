@@ -45,7 +45,7 @@ public sealed class IngestStack : IAsyncLifetime
             new AmazonS3Config { ServiceURL = _moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         await S3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         _origin = await ImageOrigin.StartAsync();
-        var settings = ServerProcess.LocalSettings(_moto, Bucket);
+        var settings = ServerProcess.LocalSettings(_moto.Endpoint, Bucket);
         settings["INGEST_ALLOWED_PORTS"] = _origin.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _server = await ServerProcess.StartAsync(RepositoryLayout.BuiltServerDll, settings);
         Host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
