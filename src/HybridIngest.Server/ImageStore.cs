@@ -30,7 +30,8 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
     /// <summary>The largest body sent as one buffered PutObject, and the multipart part size.</summary>
     public const int PartSize = 5 * 1024 * 1024;
 
-    // A buffer for a body of unknown length starts here and doubles up to PartSize + 1 bytes.
+    // A buffer for a body of unknown length starts here, then goes straight to PartSize + 1 bytes:
+    // doubling would leave every intermediate size touched (and resident) in the pool.
     const int FirstBufferSize = 256 * 1024;
 
     // Over HTTPS, TLS protects the request and S3 verifies x-amz-checksum-sha256, so the payload need
@@ -107,7 +108,7 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
                 {
                     return (buffer, filled);
                 }
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, capacity));
+                var larger = ArrayPool<byte>.Shared.Rent(capacity);
                 buffer.AsSpan(0, filled).CopyTo(larger);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = larger;
