@@ -114,7 +114,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
     async Task<IReadOnlyList<VerifyResult>> VerifyAsync(InvokeTarget target, IReadOnlyList<StoredImage> stored, CancellationToken cancellationToken)
     {
         using var s3 = ImageVerifier.CreateClient(target.Region, target.S3Endpoint?.ToString());
-        return await console.Status().StartAsync($"Verifying {stored.Count} objects in S3 (size and SHA-256)",
+        return await console.Status().StartAsync($"Verifying {stored.Count} objects in S3 (size, SHA-256 and S3's checksum)",
             _ => new ImageVerifier(s3).VerifyAsync(stored, cancellationToken));
     }
 
@@ -162,7 +162,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         var bad = verified.Where(v => v.Status != VerifyStatus.Ok).ToList();
         if (bad.Count == 0)
         {
-            console.MarkupLineInterpolated($"[green]✓[/] all {verified.Count} stored objects are in S3 with the reported size and SHA-256");
+            console.MarkupLineInterpolated($"[green]✓[/] all {verified.Count} stored objects are in S3 with the reported size and SHA-256, and S3's checksum matches their bytes");
         }
         else
         {

@@ -156,7 +156,7 @@ public static class Program
 
     static Command VerifyCommand()
     {
-        var command = new Command("verify", "Check in S3 that every image the last invoke or bench stored exists with the reported size and SHA-256.")
+        var command = new Command("verify", "Check in S3 that every image the last invoke or bench stored exists with the reported size and SHA-256, and that S3's own SHA-256 checksum of it (full-object or multipart composite) is present and is that of its bytes.")
         {
             StateDir,
         };

@@ -11,6 +11,9 @@ namespace HybridIngest.Cli.Tests;
 public sealed class VerifyTests : IAsyncLifetime
 {
     const string Bucket = "verify-test";
+    const int MiB = 1024 * 1024;
+    // S3's smallest part but the last, and the server's part size.
+    const int PartSize = 5 * MiB;
     static readonly byte[] Image = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4, 5];
 
     MotoServer _moto = null!;
@@ -22,7 +25,7 @@ public sealed class VerifyTests : IAsyncLifetime
         _moto = await MotoServer.StartAsync();
         _s3 = ImageVerifier.CreateClient("us-east-1", _moto.Endpoint.ToString());
         await _s3.PutBucketAsync(Bucket);
-        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "images/good.png", InputStream = new MemoryStream(Image) });
+        await PutAsync("images/good.png", Image);
     }
 
     public async Task DisposeAsync()
@@ -40,6 +43,11 @@ public sealed class VerifyTests : IAsyncLifetime
         Sha256 = sha256 ?? Convert.ToHexStringLower(SHA256.HashData(Image)),
     };
 
+    static StoredImage Reported(string key, byte[] bytes) => Reported(key, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+
+    async Task<VerifyResult> VerifyAsync(StoredImage image) =>
+        Assert.Single(await new ImageVerifier(_s3).VerifyAsync([image], CancellationToken.None));
+
     [Fact]
     public async Task FindsMatchingMissingAndDifferentObjects()
     {
@@ -53,6 +61,111 @@ public sealed class VerifyTests : IAsyncLifetime
 
         Assert.Equal([VerifyStatus.Ok, VerifyStatus.Missing, VerifyStatus.SizeDiffers, VerifyStatus.Sha256Differs], results.Select(r => r.Status));
         Assert.Equal(Image.Length, results[0].ActualSize);
+    }
+
+    [Fact]
+    public async Task AcceptsASinglePutObjectWithItsFullObjectChecksum()
+    {
+        var result = await VerifyAsync(Reported("images/good.png"));
+
+        Assert.Equal(VerifyStatus.Ok, result.Status);
+        Assert.Equal(S3Checksum.FullObject(SHA256.HashData(Image)), result.StoredChecksum);
+    }
+
+    [Fact]
+    public async Task AcceptsAMultipartObjectWithItsCompositeChecksum()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(11 * MiB);
+        await PutMultipartAsync("images/large.png", bytes);
+
+        var result = await VerifyAsync(Reported("images/large.png", bytes));
+
+        Assert.Equal(VerifyStatus.Ok, result.Status);
+        Assert.Equal(S3Checksum.Composite(bytes.Chunk(PartSize).SelectMany(SHA256.HashData).ToArray()), result.StoredChecksum);
+        Assert.EndsWith("-3", result.StoredChecksum);
+    }
+
+    [Fact]
+    public async Task FindsAnObjectOverwrittenWithOtherBytesOfTheSameSize()
+    {
+        var other = Image.Reverse().ToArray();
+        await PutAsync("images/good.png", other);
+
+        var result = await VerifyAsync(Reported("images/good.png"));
+
+        Assert.Equal(VerifyStatus.Sha256Differs, result.Status);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(other)), result.ActualSha256);
+    }
+
+    [Fact]
+    public async Task FindsAMultipartObjectOverwrittenWithOtherBytesOfTheSameSize()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(11 * MiB);
+        await PutMultipartAsync("images/large.png", bytes);
+        await PutMultipartAsync("images/large.png", RandomNumberGenerator.GetBytes(bytes.Length));
+
+        var result = await VerifyAsync(Reported("images/large.png", bytes));
+
+        Assert.Equal(VerifyStatus.Sha256Differs, result.Status);
+    }
+
+    [Fact]
+    public async Task FindsAnObjectStoredWithoutAChecksum()
+    {
+        // The SDK adds a checksum to every PutObject unless told to add one only where S3 requires it.
+        using var s3 = new AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
+            new AmazonS3Config
+            {
+                ServiceURL = _moto.Endpoint.ToString(),
+                ForcePathStyle = true,
+                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+            });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "images/plain.png", InputStream = new MemoryStream(Image) });
+        var store = Save(Reported("images/plain.png"));
+        var console = new TestConsole();
+
+        var exit = await new VerifyAction(console).RunAsync(store, CancellationToken.None);
+
+        Assert.Equal(ExitCode.CheckFailed, exit);
+        Assert.Contains("no S3 checksum", console.Output, StringComparison.Ordinal);
+        var result = await VerifyAsync(Reported("images/plain.png"));
+        Assert.Equal(VerifyStatus.NoChecksum, result.Status);
+        Assert.Null(result.StoredChecksum);
+    }
+
+    [Fact]
+    public async Task FindsAChecksumThatIsNotThatOfTheBytes()
+    {
+        // S3 refuses such a write; moto stores the checksum it is sent, which stands in for an object
+        // whose bytes changed after S3 checked them.
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = "images/mislabelled.png",
+            InputStream = new MemoryStream(Image),
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumSHA256 = S3Checksum.FullObject(SHA256.HashData(Image.Reverse().ToArray())),
+        });
+        var store = Save(Reported("images/mislabelled.png"));
+        var console = new TestConsole();
+
+        var exit = await new VerifyAction(console).RunAsync(store, CancellationToken.None);
+
+        Assert.Equal(ExitCode.CheckFailed, exit);
+        Assert.Contains("S3 checksum differs", console.Output, StringComparison.Ordinal);
+        Assert.Equal(VerifyStatus.ChecksumDiffers, (await VerifyAsync(Reported("images/mislabelled.png"))).Status);
+    }
+
+    [Fact]
+    public async Task FindsADeletedObjectMissing()
+    {
+        Assert.Equal(VerifyStatus.Ok, (await VerifyAsync(Reported("images/good.png"))).Status);
+        await _s3.DeleteObjectAsync(Bucket, "images/good.png");
+
+        var result = await VerifyAsync(Reported("images/good.png"));
+
+        Assert.Equal(VerifyStatus.Missing, result.Status);
     }
 
     [Fact]
@@ -88,6 +201,46 @@ public sealed class VerifyTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<UserException>(() => new VerifyAction(new TestConsole()).RunAsync(store, CancellationToken.None));
 
         Assert.Contains("hybrid invoke", error.Message, StringComparison.Ordinal);
+    }
+
+    Task PutAsync(string key, byte[] bytes) => _s3.PutObjectAsync(new PutObjectRequest
+    {
+        BucketName = Bucket,
+        Key = key,
+        InputStream = new MemoryStream(bytes),
+        ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+    });
+
+    /// <summary>Uploads as the server does a body of unknown length: SHA-256 checksummed parts of <see cref="PartSize"/>.</summary>
+    async Task PutMultipartAsync(string key, byte[] bytes)
+    {
+        var upload = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+        });
+        var parts = new List<PartETag>();
+        foreach (var (chunk, number) in bytes.Chunk(PartSize).Select((chunk, index) => (chunk, index + 1)))
+        {
+            var part = await _s3.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = Bucket,
+                Key = key,
+                UploadId = upload.UploadId,
+                PartNumber = number,
+                InputStream = new MemoryStream(chunk),
+                ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            });
+            parts.Add(new PartETag { PartNumber = number, ETag = part.ETag, ChecksumSHA256 = part.ChecksumSHA256 });
+        }
+        await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            UploadId = upload.UploadId,
+            PartETags = parts,
+        });
     }
 
     StoredImagesStore Save(params StoredImage[] images)
