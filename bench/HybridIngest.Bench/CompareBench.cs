@@ -25,7 +25,7 @@ static partial class CompareBench
     enum Contender { Ours, Flask, Gunicorn }
 
     sealed record Run(string Storage, Contender Contender, int Round, int Connections, int Stored, int Failed,
-        double Seconds, double P50, double P99, double CpuMsPerImage, double PeakRssMiB)
+        double Seconds, double P50, double P99, double CpuMsPerImage, double PeakRssMiB, double S3CpuMsPerImage)
     {
         public double PerSecond => Stored / Seconds;
     }
@@ -70,14 +70,14 @@ static partial class CompareBench
                 {
                     await using var s3 = await StorageAsync(storage);
                     await using var running = await StartAsync(contender, server, serverSettings, s3.Endpoint);
-                    var run = await MeasureAsync(running, request, connections, warmUp, TimeSpan.FromSeconds(seconds)) with
+                    var run = await MeasureAsync(running, s3.ProcessId, request, connections, warmUp, TimeSpan.FromSeconds(seconds)) with
                     {
                         Storage = storage,
                         Contender = contender,
                         Round = round,
                     };
                     Console.WriteLine($"  {storage} round {round} {contender}: {run.PerSecond:F0}/s, {run.Failed} failed, " +
-                        $"p50 {run.P50:F1} ms, p99 {run.P99:F1} ms, CPU {run.CpuMsPerImage:F2} ms/image, peak RSS {run.PeakRssMiB:F0} MiB");
+                        $"p50 {run.P50:F1} ms, p99 {run.P99:F1} ms, CPU {run.CpuMsPerImage:F2} ms/image, peak RSS {run.PeakRssMiB:F0} MiB, moto CPU {run.S3CpuMsPerImage:F2} ms/image");
                     runs.Add(run);
                 }
             }
@@ -114,16 +114,16 @@ static partial class CompareBench
         {
             var sink = await S3Sink.StartAsync(keepBodies: false);
             sink.CreateBucket(Bucket);
-            return new Storage(sink.Endpoint, sink.DisposeAsync);
+            return new Storage(sink.Endpoint, null, sink.DisposeAsync); // in this process: its CPU is not told apart
         }
         var moto = await MotoServer.StartAsync();
         using var client = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
             new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         await client.PutBucketAsync(Bucket);
-        return new Storage(moto.Endpoint, moto.DisposeAsync);
+        return new Storage(moto.Endpoint, moto.ProcessId, moto.DisposeAsync);
     }
 
-    sealed record Storage(Uri Endpoint, Func<ValueTask> Stop) : IAsyncDisposable
+    sealed record Storage(Uri Endpoint, int? ProcessId, Func<ValueTask> Stop) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Stop();
     }
@@ -168,7 +168,7 @@ static partial class CompareBench
     [GeneratedRegex(@"Running on http://127\.0\.0\.1:\d+|Listening at: http://127\.0\.0\.1:\d+")]
     private static partial Regex PythonReady();
 
-    static async Task<Run> MeasureAsync(RunningServer server, byte[] request, int connections, TimeSpan warmUp, TimeSpan duration)
+    static async Task<Run> MeasureAsync(RunningServer server, int? s3ProcessId, byte[] request, int connections, TimeSpan warmUp, TimeSpan duration)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections })
         {
@@ -177,13 +177,15 @@ static partial class CompareBench
         };
         await LoadAsync(http, request, connections, warmUp); // JIT, pools, gunicorn's workers
         var tree = new ProcessTree(server.ProcessId);
-        var cpuBefore = tree.CpuSeconds();
+        var s3 = s3ProcessId is { } id ? new ProcessTree(id) : null;
+        var (cpuBefore, s3CpuBefore) = (tree.CpuSeconds(), s3?.CpuSeconds() ?? 0);
         var (latencies, failed, elapsed) = await LoadAsync(http, request, connections, duration);
         var cpu = tree.CpuSeconds() - cpuBefore;
+        var s3Cpu = s3 is null ? double.NaN : s3.CpuSeconds() - s3CpuBefore;
         latencies.Sort();
         return new Run("", default, 0, connections, latencies.Count, failed, elapsed.TotalSeconds,
             Bench.Percentile(latencies, 50), Bench.Percentile(latencies, 99),
-            latencies.Count == 0 ? double.NaN : cpu * 1000 / latencies.Count, tree.PeakRssBytes() / (1024.0 * 1024));
+            cpu * 1000 / latencies.Count, tree.PeakRssBytes() / (1024.0 * 1024), s3Cpu * 1000 / latencies.Count);
     }
 
     /// <summary><paramref name="connections"/> clients posting the request back to back for <paramref name="duration"/>.</summary>
@@ -223,12 +225,12 @@ static partial class CompareBench
     static void PrintTable(List<Run> runs)
     {
         Console.WriteLine();
-        Console.WriteLine("| S3 | Server | Round | Connections | Images/s | Failed | p50 ms | p99 ms | CPU ms/image | Peak RSS MiB |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| S3 | Server | Round | Connections | Images/s | Failed | p50 ms | p99 ms | CPU ms/image | Peak RSS MiB | moto CPU ms/image |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var run in runs)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {run.Storage} | {Name(run.Contender)} | {run.Round} | {run.Connections} | {run.PerSecond:F0} | {run.Failed} | {run.P50:F1} | {run.P99:F1} | {run.CpuMsPerImage:F2} | {run.PeakRssMiB:F0} |"));
+                $"| {run.Storage} | {Name(run.Contender)} | {run.Round} | {run.Connections} | {run.PerSecond:F0} | {run.Failed} | {run.P50:F1} | {run.P99:F1} | {run.CpuMsPerImage:F2} | {run.PeakRssMiB:F0} | {(double.IsNaN(run.S3CpuMsPerImage) ? "" : run.S3CpuMsPerImage.ToString("F2", CultureInfo.InvariantCulture))} |"));
         }
         Console.WriteLine();
         foreach (var group in runs.GroupBy(r => (r.Storage, r.Round)))
