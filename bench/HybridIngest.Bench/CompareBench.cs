@@ -83,7 +83,7 @@ static partial class CompareBench
             }
         }
         PrintTable(runs);
-        Plot(runs, plotPath);
+        Plot(runs, plotPath, image.Length);
         Console.WriteLine($"plot: {plotPath}");
         return runs.Any(r => r.Failed > 0) ? 1 : 0;
     }
@@ -253,7 +253,7 @@ static partial class CompareBench
         _ => "lab Flask, gunicorn 5x4",
     };
 
-    static void Plot(List<Run> runs, string path)
+    static void Plot(List<Run> runs, string path, int imageBytes)
     {
         var plot = new Plot();
         var position = 0.0;
@@ -276,7 +276,8 @@ static partial class CompareBench
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
         plot.Axes.Margins(bottom: 0, top: 0.2);
         plot.YLabel("images stored per second (best round)");
-        plot.Title("205 KB JPEG, nginx origin, loopback; label: server CPU per image (mean of rounds)");
+        plot.Title(string.Create(CultureInfo.InvariantCulture,
+            $"{imageBytes:N0}-byte JPEG, nginx origin, loopback; label: server CPU per image (mean of rounds)"));
         plot.SavePng(path, 1400, 700);
     }
 }
