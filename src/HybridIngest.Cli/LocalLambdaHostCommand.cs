@@ -14,8 +14,8 @@ namespace HybridIngest.Cli;
 /// </summary>
 public static partial class LocalLambdaHostCommand
 {
-    static readonly Option<string> Config = OptionKinds.Text<string>("--config",
-        "The function's configuration as local up writes it (JSON).", "a file path");
+    static readonly Option<string> Config = SharedOptions.Required(OptionKinds.Text<string>("--config",
+        "The function's configuration as local up writes it (JSON).", "a file path"));
 
     public static Command Create()
     {
@@ -24,7 +24,6 @@ public static partial class LocalLambdaHostCommand
             Config,
         };
         command.Hidden = true;
-        Config.Required = true;
         command.SetAction((result, ct) => CommandAction.Run(() => RunAsync(result.GetValue(Config)!, ct)));
         return command;
     }

@@ -41,7 +41,7 @@ public static class SharedOptions
         return option;
     }
 
-    static Option<T> Required<T>(Option<T> option)
+    internal static Option<T> Required<T>(Option<T> option)
     {
         option.Required = true;
         return option;
