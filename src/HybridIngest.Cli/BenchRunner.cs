@@ -19,6 +19,10 @@ public sealed record BenchSettings(
     TimeSpan? Duration = null)
 {
     public const int DefaultRequests = 100;
+    public const int MaxConcurrency = 1000;
+
+    /// <summary>Pacing waits with Task.Delay (about 1 ms granularity), so far below this it already stops pacing; the bound turns a typo into a usage error.</summary>
+    public const double MaxRatePerSecond = 100_000;
 
     /// <summary>The seed lab's benchmark: sequential, one request per second for 300 seconds.</summary>
     public static BenchSettings Lab(string imageUrl) => new(imageUrl, [1], null, 1, TimeSpan.FromSeconds(300));
@@ -29,9 +33,9 @@ public sealed record BenchSettings(
         {
             throw new UserException($"--url must be an absolute http(s) URL, not '{ImageUrl}'.");
         }
-        if (ConcurrencyLevels.Count == 0 || ConcurrencyLevels.Any(c => c is < 1 or > 1000))
+        if (ConcurrencyLevels.Count == 0 || ConcurrencyLevels.Any(c => c is < 1 or > MaxConcurrency))
         {
-            throw new UserException("--concurrency takes levels between 1 and 1000, e.g. 1,8,32.");
+            throw new UserException($"--concurrency takes levels between 1 and {MaxConcurrency}, e.g. 1,8,32.");
         }
         if (Requests is < 1)
         {

@@ -14,11 +14,8 @@ namespace HybridIngest.Cli;
 /// </summary>
 public static partial class LocalLambdaHostCommand
 {
-    static readonly Option<string> Config = new("--config")
-    {
-        Description = "The function's configuration as local up writes it (JSON).",
-        Required = true,
-    };
+    static readonly Option<string> Config = SharedOptions.Required(OptionKinds.Text<string>("--config",
+        "The function's configuration as local up writes it (JSON).", "a file path"));
 
     public static Command Create()
     {
@@ -27,7 +24,7 @@ public static partial class LocalLambdaHostCommand
             Config,
         };
         command.Hidden = true;
-        command.SetAction((result, ct) => Program.Run(() => RunAsync(result.GetValue(Config)!, ct)));
+        command.SetAction((result, ct) => CommandAction.Run(() => RunAsync(result.GetValue(Config)!, ct)));
         return command;
     }
 

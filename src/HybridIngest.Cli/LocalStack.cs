@@ -1,3 +1,4 @@
+// One file for now: issue 11 item 2 splits it (moto launcher, stack orchestration, one class per started process).
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;

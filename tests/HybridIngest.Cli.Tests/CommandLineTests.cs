@@ -69,11 +69,11 @@ public sealed class CommandLineTests
         var parse = Program.CreateRootCommand().Parse(["bench", "--url", "http://x.test/a.png", "--concurrency", "1, 8,32", "--duration", "5m", "--rate", "2.5"]);
 
         Assert.Empty(parse.Errors);
-        Assert.Equal([1, 8, 32], Program.ParseLevels("1, 8,32")!);
-        Assert.Equal(TimeSpan.FromMinutes(5), Program.ParseDuration("5m"));
-        Assert.Equal(TimeSpan.FromSeconds(300), Program.ParseDuration("300"));
-        Assert.Equal(TimeSpan.FromSeconds(90), Program.ParseDuration("90s"));
-        Assert.Null(Program.ParseDuration("-1"));
+        Assert.Equal([1, 8, 32], OptionKinds.ParseCounts("1, 8,32", 1, BenchSettings.MaxConcurrency)!);
+        Assert.Equal(TimeSpan.FromMinutes(5), OptionKinds.ParseDuration("5m"));
+        Assert.Equal(TimeSpan.FromSeconds(300), OptionKinds.ParseDuration("300"));
+        Assert.Equal(TimeSpan.FromSeconds(90), OptionKinds.ParseDuration("90s"));
+        Assert.Null(OptionKinds.ParseDuration("-1"));
     }
 
     [Fact]
