@@ -65,6 +65,12 @@ public static class ErrorCodes
 
     /// <summary>The server answered with something that is not its JSON contract (function side only).</summary>
     public const string BadServerResponse = "bad_server_response";
+
+    /// <summary>
+    /// The server answered an error with its own <c>error</c> string but no <c>code</c>, as the seed
+    /// lab's Flask server does (function side only).
+    /// </summary>
+    public const string ServerError = "server_error";
 }
 
 /// <summary><c>GET /health</c> and <c>GET /ready</c>.</summary>
