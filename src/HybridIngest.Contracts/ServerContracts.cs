@@ -8,13 +8,19 @@ public sealed record ProcessImageRequest(
     [property: JsonPropertyName("timestamp")] string? Timestamp = null,
     [property: JsonPropertyName("request_id")] string? RequestId = null);
 
-/// <summary>200 answer of <c>POST /process-image</c>: the lab's fields first, then ours.</summary>
+/// <summary>
+/// 200 answer of <c>POST /process-image</c> and <c>POST /test-process</c>: the lab's fields first,
+/// then ours. <see cref="S3Location"/> is the object's https URL, as the lab returns it (path-style
+/// on an emulator endpoint); <see cref="S3Uri"/> is <c>s3://bucket/key</c> for tools.
+/// </summary>
 public sealed record ProcessImageResponse
 {
     [JsonPropertyName("success")] public bool Success { get; init; } = true;
     [JsonPropertyName("message")] public string Message { get; init; } = "Image processed successfully";
     [JsonPropertyName("image_id")] public required string ImageId { get; init; }
     [JsonPropertyName("s3_location")] public required string S3Location { get; init; }
+    // Always sent by this server; optional to read, so that clients still parse older servers' answers.
+    [JsonPropertyName("s3_uri")] public string? S3Uri { get; init; }
     [JsonPropertyName("file_size")] public required long FileSize { get; init; }
     [JsonPropertyName("file_extension")] public required string FileExtension { get; init; }
     [JsonPropertyName("timestamp")] public required string Timestamp { get; init; }

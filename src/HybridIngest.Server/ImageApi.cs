@@ -43,6 +43,7 @@ public static partial class ImageApi
             .RemoveAllLoggers(); // one log line per request, written by the handler
         services.AddSingleton(services => ImageStore.CreateClient(services.GetRequiredService<IOptions<IngestOptions>>().Value));
         services.AddSingleton<ImageStore>();
+        services.AddSingleton<ObjectLocations>();
         services.AddTransient<ImageIngest>();
         services.AddRateLimiter(limiter =>
         {

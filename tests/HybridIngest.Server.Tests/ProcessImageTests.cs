@@ -32,7 +32,9 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(image.Bytes));
         Assert.True(body.Success);
         Assert.Equal($"images/{body.ImageId}.{image.Extension}", body.Key);
-        Assert.Equal($"s3://{MotoFixture.Bucket}/{body.Key}", body.S3Location);
+        // The lab's https form, path-style on the emulator's endpoint; s3:// for tools.
+        Assert.Equal($"{moto.Moto.Endpoint.ToString().TrimEnd('/')}/{MotoFixture.Bucket}/{body.Key}", body.S3Location);
+        Assert.Equal($"s3://{MotoFixture.Bucket}/{body.Key}", body.S3Uri);
         Assert.Equal(MotoFixture.Bucket, body.Bucket);
         Assert.Equal(image.Extension, body.FileExtension);
         Assert.Equal(image.ContentType, body.ContentType);
