@@ -79,13 +79,14 @@ public static class ErrorCodes
     public const string ServerError = "server_error";
 }
 
-/// <summary><c>GET /health</c> and <c>GET /ready</c>.</summary>
+/// <summary><c>GET /health</c> and <c>GET /ready</c>; <c>timestamp</c> is the server's UTC time (ISO 8601), as in the lab.</summary>
 public sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("service")] string Service,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("bucket")] string? Bucket = null,
-    [property: JsonPropertyName("detail")] string? Detail = null);
+    [property: JsonPropertyName("detail")] string? Detail = null,
+    [property: JsonPropertyName("timestamp")] string? Timestamp = null);
 
 /// <summary><c>GET /</c>: what this service is and what it serves.</summary>
 public sealed record ServiceInfo(
