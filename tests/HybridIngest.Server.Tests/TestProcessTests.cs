@@ -36,7 +36,7 @@ public sealed class TestProcessTests(MotoFixture moto) : IClassFixture<MotoFixtu
         using var bytes = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(bytes);
         var image = bytes.ToArray();
-        Assert.Equal(ImageApi.TestImage, image);
+        Assert.Equal(TestProcessApi.TestImage, image);
         Assert.Equal(image.Length, body.FileSize);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(image)), body.Sha256);
         Assert.Equal(Convert.ToBase64String(SHA256.HashData(image)), stored.ChecksumSHA256);
