@@ -19,11 +19,11 @@ public sealed record ProcessImageResponse
     [JsonPropertyName("message")] public string Message { get; init; } = "Image processed successfully";
     [JsonPropertyName("image_id")] public required string ImageId { get; init; }
     [JsonPropertyName("s3_location")] public required string S3Location { get; init; }
-    // Always sent by this server; optional to read, so that clients still parse older servers' answers.
-    [JsonPropertyName("s3_uri")] public string? S3Uri { get; init; }
     [JsonPropertyName("file_size")] public required long FileSize { get; init; }
     [JsonPropertyName("file_extension")] public required string FileExtension { get; init; }
     [JsonPropertyName("timestamp")] public required string Timestamp { get; init; }
+    // Always sent by this server; optional to read, so that clients still parse older servers' answers.
+    [JsonPropertyName("s3_uri")] public string? S3Uri { get; init; }
     [JsonPropertyName("bucket")] public required string Bucket { get; init; }
     [JsonPropertyName("key")] public required string Key { get; init; }
     [JsonPropertyName("content_type")] public required string ContentType { get; init; }

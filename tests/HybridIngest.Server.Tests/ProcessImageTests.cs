@@ -70,6 +70,9 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         Assert.Equal("Image processed successfully", body.Message);
         Assert.Equal("jpg", body.FileExtension);
         Assert.False(string.IsNullOrEmpty(body.RequestId)); // generated when the caller sends none
+        using var raw = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        Assert.Equal(["success", "message", "image_id", "s3_location", "file_size", "file_extension", "timestamp"],
+            raw.RootElement.EnumerateObject().Take(7).Select(property => property.Name)); // the lab's fields first, then ours
         Assert.Equal([body.Key], await moto.KeysAsync(body.Key));
     }
 
