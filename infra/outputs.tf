@@ -67,3 +67,33 @@ output "server_environment" {
   description = "Environment the instance's systemd unit gives the server (S3_BUCKET, AWS_REGION, ASPNETCORE_URLS). The local mode starts the server with these, ASPNETCORE_URLS pointed at a loopback port."
   value       = local.server_environment
 }
+
+# The seed lab's output names, so its scripts work unchanged (benchmark.py reads
+# lambda_function_name from the state; the lab's steps run `terraform output -raw
+# lambda_function_name`). The lab's ec2_instance_public_ip has no counterpart: the server has no
+# public address here (private subnet, reached only from the function; Session Manager for a shell).
+
+output "lambda_function_name" {
+  description = "Name of the Lambda function (the seed lab's name for function_name)."
+  value       = aws_lambda_function.ingest.function_name
+}
+
+output "lambda_function_arn" {
+  description = "ARN of the Lambda function (the seed lab's name for function_arn)."
+  value       = aws_lambda_function.ingest.arn
+}
+
+output "s3_bucket_name" {
+  description = "Name of the image bucket (the seed lab's name for bucket_name)."
+  value       = aws_s3_bucket.images.id
+}
+
+output "ec2_instance_id" {
+  description = "EC2 instance running the server (the seed lab's name for instance_id)."
+  value       = aws_instance.server.id
+}
+
+output "ec2_instance_private_ip" {
+  description = "Private IP of the server instance (the seed lab's name for server_private_ip)."
+  value       = aws_instance.server.private_ip
+}

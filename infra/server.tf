@@ -56,6 +56,13 @@ resource "aws_iam_role_policy" "server" {
         Resource = "${aws_s3_bucket.images.arn}/${local.images_prefix}*"
       },
       {
+        # POST /test-process stores a generated 68-byte PNG here: one put, and its clean-up.
+        Sid      = "StoreTestImages"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:DeleteObject"]
+        Resource = "${aws_s3_bucket.images.arn}/${local.test_images_prefix}*"
+      },
+      {
         # HeadBucket, for the /ready check, is authorized as ListBucket on the bucket.
         Sid      = "CheckBucket"
         Effect   = "Allow"

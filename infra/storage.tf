@@ -11,6 +11,7 @@ locals {
   bucket_name = "${var.name_prefix}-${local.account_id}-${var.region}"
 
   images_prefix       = "images/"
+  test_images_prefix  = "test/" # POST /test-process, the lab's smoke test
   server_artifact_key = "artifacts/server.zip"
 }
 

@@ -30,13 +30,14 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement : [
         for resource in flatten([statement.Resource]) : contains([
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/images/*",
+          "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/test/*",
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1",
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/artifacts/server.zip",
           "arn:aws:logs:us-east-1:123456789012:log-group:/hybrid-ingest/hybrid-ingest/server:*",
         ], resource)
       ]
     ]))
-    error_message = "The server's policy may name only images/* and the bucket, its own artifact and its log group."
+    error_message = "The server's policy may name only images/*, test/* and the bucket, its own artifact and its log group."
   }
   assert {
     condition = {
@@ -44,11 +45,12 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
       statement.Sid => toset(flatten([statement.Action]))
       } == {
       StoreImages     = toset(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
+      StoreTestImages = toset(["s3:PutObject", "s3:DeleteObject"])
       CheckBucket     = toset(["s3:ListBucket"])
       ReadOwnArtifact = toset(["s3:GetObject"])
       WriteServerLogs = toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
     }
-    error_message = "The server's policy must grant exactly: store images (put, clean up), check the bucket, read its artifact, write its logs."
+    error_message = "The server's policy must grant exactly: store images (put, clean up), store /test-process images (put, clean up), check the bucket, read its artifact, write its logs."
   }
   assert {
     condition = alltrue(flatten([
@@ -62,9 +64,10 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
   assert {
     condition = alltrue([
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
-      statement.Sid != "StoreImages" || statement.Resource == "${aws_s3_bucket.images.arn}/images/*"
+      (statement.Sid != "StoreImages" || statement.Resource == "${aws_s3_bucket.images.arn}/images/*")
+      && (statement.Sid != "StoreTestImages" || statement.Resource == "${aws_s3_bucket.images.arn}/test/*")
     ])
-    error_message = "The server may write under images/ only (not over its own artifact)."
+    error_message = "The server may write under images/ and test/ only (not over its own artifact)."
   }
 }
 

@@ -8,7 +8,11 @@ public sealed record ProcessImageRequest(
     [property: JsonPropertyName("timestamp")] string? Timestamp = null,
     [property: JsonPropertyName("request_id")] string? RequestId = null);
 
-/// <summary>200 answer of <c>POST /process-image</c>: the lab's fields first, then ours.</summary>
+/// <summary>
+/// 200 answer of <c>POST /process-image</c> and <c>POST /test-process</c>: the lab's fields first,
+/// then ours. <see cref="S3Location"/> is the object's https URL, as the lab returns it (path-style
+/// on an emulator endpoint); <see cref="S3Uri"/> is <c>s3://bucket/key</c> for tools.
+/// </summary>
 public sealed record ProcessImageResponse
 {
     [JsonPropertyName("success")] public bool Success { get; init; } = true;
@@ -18,6 +22,8 @@ public sealed record ProcessImageResponse
     [JsonPropertyName("file_size")] public required long FileSize { get; init; }
     [JsonPropertyName("file_extension")] public required string FileExtension { get; init; }
     [JsonPropertyName("timestamp")] public required string Timestamp { get; init; }
+    // Always sent by this server; optional to read, so that clients still parse older servers' answers.
+    [JsonPropertyName("s3_uri")] public string? S3Uri { get; init; }
     [JsonPropertyName("bucket")] public required string Bucket { get; init; }
     [JsonPropertyName("key")] public required string Key { get; init; }
     [JsonPropertyName("content_type")] public required string ContentType { get; init; }
@@ -65,15 +71,22 @@ public static class ErrorCodes
 
     /// <summary>The server answered with something that is not its JSON contract (function side only).</summary>
     public const string BadServerResponse = "bad_server_response";
+
+    /// <summary>
+    /// The server answered an error with its own <c>error</c> string but no <c>code</c>, as the seed
+    /// lab's Flask server does (function side only).
+    /// </summary>
+    public const string ServerError = "server_error";
 }
 
-/// <summary><c>GET /health</c> and <c>GET /ready</c>.</summary>
+/// <summary><c>GET /health</c> and <c>GET /ready</c>; <c>timestamp</c> is the server's UTC time (ISO 8601), as in the lab.</summary>
 public sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("service")] string Service,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("bucket")] string? Bucket = null,
-    [property: JsonPropertyName("detail")] string? Detail = null);
+    [property: JsonPropertyName("detail")] string? Detail = null,
+    [property: JsonPropertyName("timestamp")] string? Timestamp = null);
 
 /// <summary><c>GET /</c>: what this service is and what it serves.</summary>
 public sealed record ServiceInfo(

@@ -17,6 +17,8 @@ sealed class ImageFunction(ServerClient server)
     /// <summary>Lambda's limit on a synchronous invocation's payload (6 MB); a bigger event is refused unread.</summary>
     public const int MaxEventBytes = 6 * 1024 * 1024;
 
+    const int BadGateway = (int)System.Net.HttpStatusCode.BadGateway;
+
     const string EventShapes = "send {\"image_url\": \"https://…\"} or {\"body\": \"{\\\"image_url\\\": \\\"https://…\\\"}\"}";
 
     public async Task<byte[]> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
@@ -43,15 +45,7 @@ sealed class ImageFunction(ServerClient server)
         try
         {
             var answer = await server.PostAsync(request, invocation.Deadline, cancellationToken);
-            statusCode = answer.StatusCode;
-            body = answer.StatusCode is >= 200 and < 300
-                ? new FunctionResponseBody { Message = SuccessMessage, Result = answer.Body }
-                : new FunctionResponseBody
-                {
-                    Error = StringProperty(answer.Body, "error") ?? $"The server answered HTTP {answer.StatusCode}.",
-                    Code = StringProperty(answer.Body, "code") ?? ErrorCodes.BadServerResponse,
-                    Result = answer.Body,
-                };
+            (statusCode, body) = Wrap(answer);
         }
         catch (ServerCallException e)
         {
@@ -64,6 +58,37 @@ sealed class ImageFunction(ServerClient server)
             RequestId = invocation.RequestId,
         };
         return (Respond(statusCode, body), body, imageUrl);
+    }
+
+    /// <summary>
+    /// The server's answer in the function's contract. A success is wrapped as is. An error whose JSON
+    /// has an <c>error</c> string (our problem+json, or a lab-style server's <c>{"error": …}</c>) passes
+    /// through with that string, its <c>code</c> (<c>server_error</c> when it has none) and its status
+    /// when that is a 4xx (the caller's request was wrong); any other status is 502, the server or
+    /// what it depends on failed. An error without an <c>error</c> string is 502 <c>bad_server_response</c>.
+    /// The server's JSON stays in <c>result</c> either way.
+    /// </summary>
+    static (int StatusCode, FunctionResponseBody Body) Wrap(ServerAnswer answer)
+    {
+        if (answer.StatusCode is >= 200 and < 300)
+        {
+            return (answer.StatusCode, new FunctionResponseBody { Message = SuccessMessage, Result = answer.Body });
+        }
+        if (StringProperty(answer.Body, "error") is not { } error)
+        {
+            return (BadGateway, new FunctionResponseBody
+            {
+                Error = $"The server answered HTTP {answer.StatusCode} with JSON that has no \"error\" string.",
+                Code = ErrorCodes.BadServerResponse,
+                Result = answer.Body,
+            });
+        }
+        return (answer.StatusCode is >= 400 and < 500 ? answer.StatusCode : BadGateway, new FunctionResponseBody
+        {
+            Error = error,
+            Code = StringProperty(answer.Body, "code") ?? ErrorCodes.ServerError,
+            Result = answer.Body,
+        });
     }
 
     /// <summary>The image URL, or null with a problem that tells the caller what to send.</summary>

@@ -14,7 +14,8 @@ namespace HybridIngest.Server;
 public static partial class ImageApi
 {
     public const string RequestIdHeader = "X-Request-Id";
-    const string ConcurrencyPolicy = "process-image";
+    /// <summary>The concurrency limit every ingest endpoint shares (INGEST_MAX_CONCURRENT_REQUESTS).</summary>
+    internal const string ConcurrencyPolicy = "process-image";
 
     // A saturated server is usually free again within a second: tell clients to come back then.
     const string RetryAfterSeconds = "1";
@@ -43,6 +44,7 @@ public static partial class ImageApi
             .RemoveAllLoggers(); // one log line per request, written by the handler
         services.AddSingleton(services => ImageStore.CreateClient(services.GetRequiredService<IOptions<IngestOptions>>().Value));
         services.AddSingleton<ImageStore>();
+        services.AddSingleton<ObjectLocations>();
         services.AddTransient<ImageIngest>();
         services.AddRateLimiter(limiter =>
         {
@@ -148,7 +150,7 @@ public static partial class ImageApi
         }
     }
 
-    static string? ValidRequestId(string? value) => value is { Length: > 0 } && RequestIdPattern().IsMatch(value) ? value : null;
+    internal static string? ValidRequestId(string? value) => value is { Length: > 0 } && RequestIdPattern().IsMatch(value) ? value : null;
 
     // Goes into S3 metadata (ASCII headers) and logs, so a conservative alphabet.
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]

@@ -31,7 +31,8 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
                 }
                 response.Dispose();
                 throw new IngestException(ErrorCodes.DownloadFailed,
-                    $"the origin answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}");
+                    $"the origin answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}",
+                    CallerIsAtFault(response.StatusCode) ? StatusCodes.Status400BadRequest : null);
             }
 
             var location = response.Headers.Location;
@@ -80,6 +81,14 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
                 $"could not connect to {url.Host} within {options.Value.ConnectTimeoutSeconds} s");
         }
     }
+
+    /// <summary>
+    /// An origin's 4xx says the caller's URL is wrong (gone, forbidden), as the seed lab answers it:
+    /// 400, not 502, so that 5xx stays a signal that our side or the origin's failed. 408 and 429
+    /// are the origin's trouble (slow, busy) and may pass on a retry, so they stay 502.
+    /// </summary>
+    static bool CallerIsAtFault(HttpStatusCode status) =>
+        (int)status is >= 400 and < 500 && status is not (HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
 
     static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;

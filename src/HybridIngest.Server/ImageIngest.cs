@@ -19,7 +19,7 @@ public sealed class IngestMeasurements
 /// connect to last byte, runs under one deadline. Every failure comes out as an
 /// <see cref="IngestException"/>, except the caller going away.
 /// </summary>
-public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, IOptions<IngestOptions> options)
+public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, ObjectLocations locations, IOptions<IngestOptions> options)
 {
     public async Task<ProcessImageResponse> RunAsync(Uri url, string requestId, IngestMeasurements measurements,
         CancellationToken requestAborted)
@@ -66,7 +66,8 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, IO
             return new ProcessImageResponse
             {
                 ImageId = imageId,
-                S3Location = $"s3://{store.Bucket}/{key}",
+                S3Location = locations.HttpsUrl(key),
+                S3Uri = locations.S3Uri(key),
                 FileSize = body.BytesRead,
                 FileExtension = format.Extension,
                 Timestamp = DateTimeOffset.UtcNow.ToString("O"),

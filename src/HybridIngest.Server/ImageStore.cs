@@ -74,6 +74,26 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         }
     }
 
+    /// <summary>
+    /// Stores a small body already in memory (the <c>/test-process</c> image) as one PutObject with its
+    /// SHA-256 checksum, like a downloaded one; returns that SHA-256 (hex).
+    /// </summary>
+    public async Task<string> StoreAsync(string key, ImageFormat format, byte[] body,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var sha256 = SHA256.HashData(body);
+        try
+        {
+            await PutBufferedAsync(key, format, body, body.Length, sha256, metadata, cancellationToken);
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(key);
+            throw;
+        }
+        return Convert.ToHexStringLower(sha256);
+    }
+
     /// <summary>Whether the bucket answers (for <c>GET /ready</c>); null when it does, else why not.</summary>
     public async Task<string?> CheckBucketAsync(CancellationToken cancellationToken)
     {

@@ -8,6 +8,11 @@ static partial class Log
     public static partial void Processed(ILogger logger, LogLevel level, string requestId, string outcome, int status,
         string? originHost, long bytes, long downloadMs, long uploadMs, long totalMs, string? key, string? detail);
 
+    /// <summary>The one line each <c>POST /test-process</c> writes, whatever its outcome.</summary>
+    [LoggerMessage(EventId = 4, Message = "test-process {RequestId} {Outcome} {Status}: {Bytes} bytes, upload {UploadMs} ms, key {Key}; {Detail}")]
+    public static partial void TestProcessed(ILogger logger, LogLevel level, string requestId, string outcome, int status,
+        long bytes, long uploadMs, string key, string? detail);
+
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
         Message = "process-image refused: {MaxConcurrentRequests} requests already in progress")]
     public static partial void Overloaded(ILogger logger, int maxConcurrentRequests);

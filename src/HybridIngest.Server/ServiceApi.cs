@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using HybridIngest.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,6 +16,7 @@ public static class ServiceApi
     static readonly Dictionary<string, string> Endpoints = new()
     {
         ["POST /process-image"] = "download the image at image_url and store it in S3 as images/{image_id}.{ext}",
+        ["POST /test-process"] = "store a generated 1x1 PNG in S3 as test/{image_id}.png (no download: checks the S3 path alone)",
         ["GET /health"] = "the process is up",
         ["GET /ready"] = "the S3 bucket is reachable (503 otherwise)",
         ["GET /"] = "this description",
@@ -23,7 +25,7 @@ public static class ServiceApi
     public static IEndpointRouteBuilder MapServiceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => TypedResults.Ok(new ServiceInfo(ServiceName, Version, Endpoints)));
-        app.MapGet("/health", (ImageStore store) => TypedResults.Ok(new HealthResponse("healthy", ServiceName, Version, store.Bucket)));
+        app.MapGet("/health", (ImageStore store) => TypedResults.Ok(new HealthResponse("healthy", ServiceName, Version, store.Bucket, Timestamp: Now())));
         app.MapGet("/ready", Ready);
         return app;
     }
@@ -34,9 +36,11 @@ public static class ServiceApi
         deadline.CancelAfter(TimeSpan.FromSeconds(5));
         if (await store.CheckBucketAsync(deadline.Token) is { } problem)
         {
-            return TypedResults.Json(new HealthResponse("unavailable", ServiceName, Version, store.Bucket, problem),
+            return TypedResults.Json(new HealthResponse("unavailable", ServiceName, Version, store.Bucket, problem, Now()),
                 HybridIngestJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        return TypedResults.Ok(new HealthResponse("ready", ServiceName, Version, store.Bucket));
+        return TypedResults.Ok(new HealthResponse("ready", ServiceName, Version, store.Bucket, Timestamp: Now()));
     }
+
+    static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 }

@@ -97,6 +97,59 @@ public sealed class ImageFunctionTests
         Assert.Equal(400, body.GetProperty("result").GetProperty("status").GetInt32());
     }
 
+    [Theory]
+    [InlineData(400, 400)] // the lab's server: a download that failed, a missing image_url
+    [InlineData(404, 404)]
+    [InlineData(500, 502)] // the lab's server: S3 failed, or anything unexpected
+    [InlineData(503, 502)]
+    public async Task PassesALabStyleErrorThroughWithTheServersMessage(int serverStatus, int expectedStatus)
+    {
+        const string labError = "Failed to download image: 404 Client Error: Not Found for url: https://images.example/cat.png";
+        await using var server = await StandInServer.StartAsync(context => Answer(context, serverStatus,
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = labError })));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(expectedStatus, response.StatusCode);
+        Assert.Equal(labError, body.GetProperty("error").GetString());
+        Assert.Equal(ErrorCodes.ServerError, body.GetProperty("code").GetString());
+        Assert.Equal(labError, body.GetProperty("result").GetProperty("error").GetString());
+        Assert.True(body.TryGetProperty("lambda_ec2_call_time_ms", out _));
+    }
+
+    [Theory]
+    [InlineData(502, ErrorCodes.DownloadFailed, 502)]
+    [InlineData(503, ErrorCodes.Overloaded, 502)]
+    [InlineData(504, ErrorCodes.OriginTimeout, 502)]
+    [InlineData(413, ErrorCodes.TooLarge, 413)]
+    public async Task PassesAProblemThroughWithItsCodeAndA4xxStatusOr502(int serverStatus, string code, int expectedStatus)
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, serverStatus,
+            $$"""{"status":{{serverStatus}},"title":"t","detail":"d","error":"t: d","code":"{{code}}"}""", "application/problem+json"));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(expectedStatus, response.StatusCode);
+        Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.Equal("t: d", body.GetProperty("error").GetString());
+        Assert.Equal(serverStatus, body.GetProperty("result").GetProperty("status").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(400, """{"message":"no"}""")]
+    [InlineData(500, """{"error":42,"code":"storage_failed"}""")]
+    [InlineData(404, "{}")]
+    public async Task AnswersJsonErrorsWithoutAnErrorStringWith502BadServerResponse(int serverStatus, string answer)
+    {
+        await using var server = await StandInServer.StartAsync(context => Answer(context, serverStatus, answer));
+
+        var (response, body) = await InvokeAsync(server.BaseUri, $$"""{"image_url":"{{ImageUrl}}"}""");
+
+        Assert.Equal(502, response.StatusCode);
+        Assert.Equal(ErrorCodes.BadServerResponse, body.GetProperty("code").GetString());
+        Assert.Contains($"{serverStatus}", body.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task AnswersServerUnreachableWith502()
     {

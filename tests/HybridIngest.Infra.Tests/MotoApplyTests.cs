@@ -43,6 +43,11 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         var instanceId = Output("instance_id");
         var functionName = Output("function_name");
 
+        // The seed lab's steps and benchmark.py find the function under the lab's output name.
+        var labFunctionName = await workspace.RunAsync(["output", "-raw", "-no-color", "lambda_function_name"]);
+        Assert.True(labFunctionName.Succeeded, labFunctionName.ToString());
+        Assert.Equal(functionName, labFunctionName.StandardOutput);
+
         await AssertBucketIsPrivateAndEncrypted(bucket);
         var (serverGroup, functionGroup, vpcId) = await AssertOnlyTheFunctionReachesTheServer();
         await AssertInstanceIsHardened(instanceId, serverGroup);

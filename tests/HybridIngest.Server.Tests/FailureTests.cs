@@ -68,14 +68,19 @@ public sealed class FailureTests(MotoFixture moto) : IClassFixture<MotoFixture>
     }
 
     [Theory]
-    [InlineData(404)]
-    [InlineData(500)]
-    public async Task ReportsOriginErrorStatusAsDownloadFailed(int status)
+    [InlineData(404, HttpStatusCode.BadRequest)] // the caller's URL is wrong, as the seed lab says
+    [InlineData(403, HttpStatusCode.BadRequest)]
+    [InlineData(410, HttpStatusCode.BadRequest)]
+    [InlineData(408, HttpStatusCode.BadGateway)] // the origin was slow or busy: may pass on a retry
+    [InlineData(429, HttpStatusCode.BadGateway)]
+    [InlineData(500, HttpStatusCode.BadGateway)]
+    [InlineData(503, HttpStatusCode.BadGateway)]
+    public async Task ReportsOriginErrorStatusAsDownloadFailed(int status, HttpStatusCode expected)
     {
         var url = moto.Origin.Serve($"failure/status-{status}.png", OriginResponse.Status(status, "nope"));
         await using var server = moto.StartServer();
         using var answer = await PostAsync(server, url.ToString());
-        var problem = await AssertProblemAsync(answer, ErrorCodes.DownloadFailed, HttpStatusCode.BadGateway);
+        var problem = await AssertProblemAsync(answer, ErrorCodes.DownloadFailed, expected);
         Assert.Contains($"{status}", problem.Detail);
     }
 

@@ -36,15 +36,15 @@ public sealed class LogLineTests(MotoFixture moto) : IClassFixture<MotoFixture>
     [Fact]
     public async Task WritesOneStructuredLineForAFailure()
     {
-        var url = moto.Origin.Serve("log/missing.png", OriginResponse.Status(404));
+        var url = moto.Origin.Serve("log/broken.png", OriginResponse.Status(500)); // origin 5xx: our 502, a warning
         var log = new CollectingLoggerProvider();
         await using var server = moto.StartServer(RequestLogOn, services => services.AddSingleton<ILoggerProvider>(log));
 
         using var answer = await server.Client.PostAsJsonAsync("/process-image",
-            new ProcessImageRequest(url.ToString(), RequestId: "log-404"), HybridIngestJsonContext.Default.ProcessImageRequest);
+            new ProcessImageRequest(url.ToString(), RequestId: "log-500"), HybridIngestJsonContext.Default.ProcessImageRequest);
 
         var line = Assert.Single(log.Lines, l => l.EventId == 1);
-        Assert.Equal("log-404", line.State["RequestId"]);
+        Assert.Equal("log-500", line.State["RequestId"]);
         Assert.Equal(ErrorCodes.DownloadFailed, line.State["Outcome"]);
         Assert.Equal(502, line.State["Status"]);
         Assert.Equal(LogLevel.Warning, line.Level);

@@ -32,7 +32,9 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(image.Bytes));
         Assert.True(body.Success);
         Assert.Equal($"images/{body.ImageId}.{image.Extension}", body.Key);
-        Assert.Equal($"s3://{MotoFixture.Bucket}/{body.Key}", body.S3Location);
+        // The lab's https form, path-style on the emulator's endpoint; s3:// for tools.
+        Assert.Equal($"{moto.Moto.Endpoint.ToString().TrimEnd('/')}/{MotoFixture.Bucket}/{body.Key}", body.S3Location);
+        Assert.Equal($"s3://{MotoFixture.Bucket}/{body.Key}", body.S3Uri);
         Assert.Equal(MotoFixture.Bucket, body.Bucket);
         Assert.Equal(image.Extension, body.FileExtension);
         Assert.Equal(image.ContentType, body.ContentType);
@@ -68,6 +70,9 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         Assert.Equal("Image processed successfully", body.Message);
         Assert.Equal("jpg", body.FileExtension);
         Assert.False(string.IsNullOrEmpty(body.RequestId)); // generated when the caller sends none
+        using var raw = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        Assert.Equal(["success", "message", "image_id", "s3_location", "file_size", "file_extension", "timestamp"],
+            raw.RootElement.EnumerateObject().Take(7).Select(property => property.Name)); // the lab's fields first, then ours
         Assert.Equal([body.Key], await moto.KeysAsync(body.Key));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using HybridIngest.Contracts;
@@ -14,6 +15,20 @@ public sealed class ServiceApiTests(MotoFixture moto) : IClassFixture<MotoFixtur
         var health = await server.Client.GetFromJsonAsync("/health", HybridIngestJsonContext.Default.HealthResponse);
         Assert.Equal("healthy", health?.Status);
         Assert.Equal(MotoFixture.Bucket, health?.Bucket);
+    }
+
+    [Fact]
+    public async Task HealthHasTheServersUtcTimeInIso8601()
+    {
+        await using var server = moto.StartServer();
+        var before = DateTimeOffset.UtcNow;
+        var health = await server.Client.GetFromJsonAsync("/health", HybridIngestJsonContext.Default.HealthResponse);
+        var after = DateTimeOffset.UtcNow;
+
+        Assert.True(DateTimeOffset.TryParseExact(health?.Timestamp, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var timestamp),
+            $"not ISO 8601 round-trip: {health?.Timestamp}");
+        Assert.Equal(TimeSpan.Zero, timestamp.Offset);
+        Assert.InRange(timestamp, before, after);
     }
 
     [Fact]
@@ -43,5 +58,6 @@ public sealed class ServiceApiTests(MotoFixture moto) : IClassFixture<MotoFixtur
         var info = await server.Client.GetFromJsonAsync("/", HybridIngestJsonContext.Default.ServiceInfo);
         Assert.Equal("hybrid-ingest-server", info?.Service);
         Assert.Contains("POST /process-image", info!.Endpoints.Keys);
+        Assert.Contains("POST /test-process", info.Endpoints.Keys);
     }
 }
