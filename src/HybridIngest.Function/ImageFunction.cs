@@ -64,8 +64,8 @@ sealed class ImageFunction(ServerClient server)
     /// The server's answer in the function's contract. A success is wrapped as is. An error whose JSON
     /// has an <c>error</c> string (our problem+json, or a lab-style server's <c>{"error": …}</c>) passes
     /// through with that string, its <c>code</c> (<c>server_error</c> when it has none) and its status
-    /// when that is a 4xx (the caller's request was wrong); any other status is 502, the server or
-    /// what it depends on failed. An error without an <c>error</c> string is 502 <c>bad_server_response</c>.
+    /// when that is a 4xx (the caller's request was wrong) or 504 (the origin timed out, as the
+    /// function's own server timeout is 504); any other status is 502, the server or what it depends on failed. An error without an <c>error</c> string is 502 <c>bad_server_response</c>.
     /// The server's JSON stays in <c>result</c> either way.
     /// </summary>
     static (int StatusCode, FunctionResponseBody Body) Wrap(ServerAnswer answer)
@@ -83,7 +83,7 @@ sealed class ImageFunction(ServerClient server)
                 Result = answer.Body,
             });
         }
-        return (answer.StatusCode is >= 400 and < 500 ? answer.StatusCode : BadGateway, new FunctionResponseBody
+        return (answer.StatusCode is (>= 400 and < 500) or 504 ? answer.StatusCode : BadGateway, new FunctionResponseBody
         {
             Error = error,
             Code = StringProperty(answer.Body, "code") ?? ErrorCodes.ServerError,

@@ -120,9 +120,9 @@ public sealed class ImageFunctionTests
     [Theory]
     [InlineData(502, ErrorCodes.DownloadFailed, 502)]
     [InlineData(503, ErrorCodes.Overloaded, 502)]
-    [InlineData(504, ErrorCodes.OriginTimeout, 502)]
+    [InlineData(504, ErrorCodes.OriginTimeout, 504)]
     [InlineData(413, ErrorCodes.TooLarge, 413)]
-    public async Task PassesAProblemThroughWithItsCodeAndA4xxStatusOr502(int serverStatus, string code, int expectedStatus)
+    public async Task PassesAProblemThroughWithItsCodeAndA4xxOr504StatusElse502(int serverStatus, string code, int expectedStatus)
     {
         await using var server = await StandInServer.StartAsync(context => Answer(context, serverStatus,
             $$"""{"status":{{serverStatus}},"title":"t","detail":"d","error":"t: d","code":"{{code}}"}""", "application/problem+json"));
