@@ -42,7 +42,7 @@ public static partial class ImageApi
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
             .RemoveAllLoggers(); // one log line per request, written by the handler
-        services.AddSingleton(services => ImageStore.CreateClient(services.GetRequiredService<IOptions<IngestOptions>>().Value));
+        services.AddSingleton(services => IngestS3Client.Create(services.GetRequiredService<IOptions<IngestOptions>>().Value));
         services.AddSingleton<ImageStore>();
         services.AddSingleton<ObjectLocations>();
         services.AddTransient<ImageIngest>();

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -8,6 +7,9 @@ using HybridIngest.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace HybridIngest.Server;
+
+// One file for the three write paths (buffered, streamed, multipart): they share the clean-up
+// after a failure and the check of the checksum S3 answers.
 
 /// <summary>
 /// Writes a downloaded image to S3 in one write, checked by S3's own SHA-256, without holding more
@@ -276,33 +278,5 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         {
             Log.CleanUpFailed(logger, operation, Bucket, key, e.Message);
         }
-    }
-
-    /// <summary>
-    /// The S3 client: region from AWS_REGION (else the SDK's chain), endpoint from AWS_ENDPOINT_URL_S3
-    /// or AWS_ENDPOINT_URL with path-style addressing (emulators serve buckets as paths), credentials
-    /// from the SDK's default chain (the instance profile on EC2).
-    /// </summary>
-    public static IAmazonS3 CreateClient(IngestOptions options)
-    {
-        var config = new AmazonS3Config
-        {
-            // Unset, the SDK looks for this in the environment and profile files on every request.
-            DisableMultiregionAccessPoints = false,
-            // The SDK copies a request body to the socket through a buffer of this size (8 KiB by
-            // default): larger means fewer writes, each a trip through the kernel's TCP stack.
-            BufferSize = 128 * 1024,
-        };
-        if (!string.IsNullOrEmpty(options.Region))
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
-        }
-        if (options.ServiceUrl is { } serviceUrl)
-        {
-            config.ServiceURL = serviceUrl;
-            config.ForcePathStyle = true;
-            config.AuthenticationRegion = string.IsNullOrEmpty(options.Region) ? null : options.Region;
-        }
-        return new IngestS3Client(config);
     }
 }
