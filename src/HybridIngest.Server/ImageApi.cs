@@ -150,6 +150,14 @@ public static partial class ImageApi
         }
     }
 
+    /// <summary>The caller's <c>X-Request-Id</c> when valid, else a new one; echoed in the response.</summary>
+    internal static string AssignRequestId(HttpContext context)
+    {
+        var requestId = ValidRequestId(context.Request.Headers[RequestIdHeader].ToString()) ?? Guid.NewGuid().ToString("N");
+        context.Response.Headers[RequestIdHeader] = requestId;
+        return requestId;
+    }
+
     internal static string? ValidRequestId(string? value) => value is { Length: > 0 } && RequestIdPattern().IsMatch(value) ? value : null;
 
     // Goes into S3 metadata (ASCII headers) and logs, so a conservative alphabet.
@@ -162,9 +170,8 @@ public static partial class ImageApi
         var services = context.RequestServices;
         var limit = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxConcurrentRequests;
         Log.Overloaded(services.GetRequiredService<ILogger<ImageIngest>>(), limit);
-        var requestId = ValidRequestId(context.Request.Headers[RequestIdHeader].ToString()) ?? Guid.NewGuid().ToString("N");
+        var requestId = AssignRequestId(context);
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        context.Response.Headers[RequestIdHeader] = requestId;
         var problem = Problems.Create(ErrorCodes.Overloaded,
             $"{limit} requests are already in progress; retry after {RetryAfterSeconds} s", requestId);
         await Problems.Result(problem).ExecuteAsync(context);

@@ -23,8 +23,7 @@ public static class TestProcessApi
         HttpContext context, ImageStore store, ObjectLocations locations, ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = ImageApi.ValidRequestId(context.Request.Headers[ImageApi.RequestIdHeader].ToString()) ?? Guid.NewGuid().ToString("N");
-        context.Response.Headers[ImageApi.RequestIdHeader] = requestId;
+        var requestId = ImageApi.AssignRequestId(context);
         var imageId = Guid.CreateVersion7().ToString();
         var key = $"test/{imageId}.{ImageFormat.Png.Extension}";
         (string Outcome, int Status, string? Detail) logged = ("internal_error", 500, "unexpected failure");
