@@ -69,7 +69,7 @@ static partial class CompareBench
                 foreach (var contender in contenders)
                 {
                     await using var s3 = await StorageAsync(storage);
-                    await using var running = await StartAsync(contender, server, serverSettings, s3.Endpoint);
+                    await using var running = await StartAsync(contender, server, serverSettings, s3.Url);
                     var run = await MeasureAsync(running, s3.ProcessId, request, connections, warmUp, TimeSpan.FromSeconds(seconds)) with
                     {
                         Storage = storage,
@@ -108,32 +108,28 @@ static partial class CompareBench
     }
 
     /// <summary>An S3 endpoint with an empty bucket: a fresh moto (so stored images do not pile up between runs) or a sink.</summary>
-    static async Task<Storage> StorageAsync(string storage)
+    static async Task<Running> StorageAsync(string storage)
     {
         if (storage == "sink")
         {
             var sink = await S3Sink.StartAsync(keepBodies: false);
             sink.CreateBucket(Bucket);
-            return new Storage(sink.Endpoint, null, sink.DisposeAsync); // in this process: its CPU is not told apart
+            return new Running(sink.Endpoint, null, sink.DisposeAsync); // in this process: its CPU is not told apart
         }
         var moto = await MotoServer.StartAsync();
         using var client = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
             new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         await client.PutBucketAsync(Bucket);
-        return new Storage(moto.Endpoint, moto.ProcessId, moto.DisposeAsync);
+        return new Running(moto.Endpoint, moto.ProcessId, moto.DisposeAsync);
     }
 
-    sealed record Storage(Uri Endpoint, int? ProcessId, Func<ValueTask> Stop) : IAsyncDisposable
+    /// <summary>A started service (an S3 endpoint or a server): where it answers, its process if separate, how to stop it.</summary>
+    sealed record Running(Uri Url, int? ProcessId, Func<ValueTask> Stop) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Stop();
     }
 
-    sealed record RunningServer(Uri BaseUrl, int ProcessId, Func<ValueTask> Stop) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Stop();
-    }
-
-    static async Task<RunningServer> StartAsync(Contender contender, string server, Dictionary<string, string> serverSettings, Uri s3Endpoint)
+    static async Task<Running> StartAsync(Contender contender, string server, Dictionary<string, string> serverSettings, Uri s3Endpoint)
     {
         var environment = ServerProcess.LocalSettings(s3Endpoint, Bucket);
         if (contender == Contender.Ours)
@@ -143,7 +139,7 @@ static partial class CompareBench
                 environment[name] = value;
             }
             var ours = await ServerProcess.StartAsync(server, environment);
-            return new RunningServer(ours.BaseUrl, ours.ProcessId, ours.DisposeAsync);
+            return new Running(ours.BaseUrl, ours.ProcessId, ours.DisposeAsync);
         }
         var port = FreePort.Next();
         var start = contender == Contender.Flask
@@ -156,7 +152,7 @@ static partial class CompareBench
             start.Environment[name] = value;
         }
         var (process, _) = await ChildProcess.StartAsync(start, PythonReady(), $"the {contender} reference server", null, CancellationToken.None);
-        return new RunningServer(new Uri($"http://127.0.0.1:{port}/"), process.Id, async () =>
+        return new Running(new Uri($"http://127.0.0.1:{port}/"), process.Id, async () =>
         {
             ChildProcess.Kill(process);
             await process.WaitForExitAsync();
@@ -168,15 +164,15 @@ static partial class CompareBench
     [GeneratedRegex(@"Running on http://127\.0\.0\.1:\d+|Listening at: http://127\.0\.0\.1:\d+")]
     private static partial Regex PythonReady();
 
-    static async Task<Run> MeasureAsync(RunningServer server, int? s3ProcessId, byte[] request, int connections, TimeSpan warmUp, TimeSpan duration)
+    static async Task<Run> MeasureAsync(Running server, int? s3ProcessId, byte[] request, int connections, TimeSpan warmUp, TimeSpan duration)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections })
         {
-            BaseAddress = server.BaseUrl,
+            BaseAddress = server.Url,
             Timeout = TimeSpan.FromSeconds(60),
         };
         await LoadAsync(http, request, connections, warmUp); // JIT, pools, gunicorn's workers
-        var tree = new ProcessTree(server.ProcessId);
+        var tree = new ProcessTree(server.ProcessId!.Value);
         var s3 = s3ProcessId is { } id ? new ProcessTree(id) : null;
         var (cpuBefore, s3CpuBefore) = (tree.CpuSeconds(), s3?.CpuSeconds() ?? 0);
         var (latencies, failed, elapsed) = await LoadAsync(http, request, connections, duration);
