@@ -36,7 +36,7 @@ public sealed partial class MotoServer : IAsyncDisposable
         var start = new ProcessStartInfo(executable) { ArgumentList = { "-H", "127.0.0.1", "-p", "0" } };
         try
         {
-            var (process, running) = await ChildProcess.StartAsync(start, RunningOn(), executable, standardError: null, cancellationToken);
+            var (process, running) = await ChildProcess.StartAsync(start, RunningOn(), executable, output: null, cancellationToken);
             return new MotoServer(process, int.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (System.ComponentModel.Win32Exception e)
