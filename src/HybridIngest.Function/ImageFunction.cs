@@ -27,7 +27,7 @@ sealed class ImageFunction(ServerClient server)
         var response = await RespondAsync(invocation, cancellationToken);
         JsonLog.Invocation(invocation.RequestId, response.Response.StatusCode, response.Body.Code, response.ImageUrl,
             response.Body.LambdaEc2CallTimeMs, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2));
-        return JsonSerializer.SerializeToUtf8Bytes(response.Response, HybridIngestJsonContext.Default.FunctionResponse);
+        return JsonSerializer.SerializeToUtf8Bytes(response.Response, HybridIngestJsonContext.Relaxed.FunctionResponse);
     }
 
     async Task<(FunctionResponse Response, FunctionResponseBody Body, string? ImageUrl)> RespondAsync(Invocation invocation, CancellationToken cancellationToken)
@@ -125,5 +125,5 @@ sealed class ImageFunction(ServerClient server)
         json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     static FunctionResponse Respond(int statusCode, FunctionResponseBody body) =>
-        new(statusCode, JsonSerializer.Serialize(body, HybridIngestJsonContext.Default.FunctionResponseBody));
+        new(statusCode, JsonSerializer.Serialize(body, HybridIngestJsonContext.Relaxed.FunctionResponseBody));
 }
