@@ -90,8 +90,7 @@ static class ChaosBench
     static async Task<Stack> StartAsync(string server, Dictionary<string, string> serverSettings)
     {
         var moto = await MotoServer.StartAsync();
-        var s3 = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-            new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var s3 = EmulatorS3.CreateClient(moto.Endpoint);
         await s3.PutBucketAsync(Bucket);
         var origin = await ImageOrigin.StartAsync();
         var settings = ServerProcess.LocalSettings(moto.Endpoint, Bucket);
@@ -279,7 +278,7 @@ static class ChaosBench
         using var message = new HttpRequestMessage(HttpMethod.Post, "process-image") { Content = content };
         if (requestId is not null)
         {
-            message.Headers.Add("X-Request-Id", requestId);
+            message.Headers.Add(ServerHeaders.RequestId, requestId);
         }
         try
         {

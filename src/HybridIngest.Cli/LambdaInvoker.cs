@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.Cli;
 
@@ -32,10 +33,6 @@ public sealed partial record InvokeOutcome(
 public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, SigningCredentials credentials)
 {
     public const string Service = "lambda";
-    public const string FunctionErrorHeader = "X-Amz-Function-Error";
-    public const string LogTypeHeader = "X-Amz-Log-Type";
-    public const string LogResultHeader = "X-Amz-Log-Result";
-    public const string RequestIdHeader = "x-amzn-RequestId";
 
     public Uri Endpoint { get; } = endpoint;
 
@@ -62,7 +59,7 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
         };
         if (tailLog)
         {
-            request.Headers.Add(LogTypeHeader, "Tail");
+            request.Headers.Add(InvokeApiHeaders.LogType, "Tail");
         }
         await SigV4Signer.SignAsync(request, credentials, region, Service, DateTimeOffset.UtcNow, cancellationToken);
 
@@ -73,11 +70,11 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
 
         return new InvokeOutcome(
             (int)response.StatusCode,
-            Header(response, FunctionErrorHeader),
+            Header(response, InvokeApiHeaders.FunctionError),
             body,
             stopwatch.Elapsed,
-            Header(response, RequestIdHeader),
-            Header(response, LogResultHeader) is { } log ? DecodeLog(log) : null);
+            Header(response, InvokeApiHeaders.RequestId),
+            Header(response, InvokeApiHeaders.LogResult) is { } log ? DecodeLog(log) : null);
     }
 
     static string? Header(HttpResponseMessage response, string name) =>

@@ -1,7 +1,6 @@
 // One file for now: issue 11 item 2 splits it (moto launcher, stack orchestration, one class per started process).
 using System.IO.Compression;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
@@ -186,7 +185,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         {
             throw new UserException($"Could not start moto_server ({e.Message}). Install it with: pip install \"moto[server]\"", ExitCode.MissingTool);
         }
-        var running = await WaitReadyAsync(moto, () => moto.WaitForLogLineAsync(MotoRunningOn(), ReadyTimeout, cancellationToken));
+        var running = await WaitReadyAsync(moto, () => moto.WaitForLogLineAsync(MotoServer.RunningOn(), ReadyTimeout, cancellationToken));
         var port = int.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         return Record(Moto, moto, port);
     }
@@ -225,7 +224,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         environment["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey;
         environment["AWS_SESSION_TOKEN"] = null;
         environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        environment["INGEST_ALLOWED_PRIVATE_CIDRS"] = AllowedPrivateCidrs;
+        environment[ServerSettingNames.AllowedPrivateCidrs] = AllowedPrivateCidrs;
 
         var server = DetachedProcess.Start(Path.Combine(directory, Packager.ServerExecutableName), [], LogFile(Server), environment, directory);
         var url = $"http://127.0.0.1:{port}";
@@ -237,7 +236,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency, CancellationToken cancellationToken)
     {
         var directory = Extract(artifacts.LambdaZip, "function", Packager.BootstrapName);
-        var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { ["SERVER_URL"] = serverUrl };
+        var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { [FunctionEnvironmentVariables.ServerUrl] = serverUrl };
         var config = new LocalLambdaHostConfig
         {
             FunctionName = outputs.FunctionName,
@@ -369,9 +368,6 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
 
     internal static DetachedProcess ToDetached(LocalProcess process) =>
         new(process.Pid, process.ProcessStartTicks, process.ProcessStartedAt, process.CommandLine, process.LogFile);
-
-    [GeneratedRegex(@"Running on http://127\.0\.0\.1:(\d+)")]
-    private static partial Regex MotoRunningOn();
 
     sealed record LocalArtifacts(string LambdaZip, string ServerZip)
     {

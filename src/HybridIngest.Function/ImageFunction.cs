@@ -14,9 +14,6 @@ sealed class ImageFunction(ServerClient server)
 {
     public const string SuccessMessage = "Image processed successfully";
 
-    /// <summary>Lambda's limit on a synchronous invocation's payload (6 MB); a bigger event is refused unread.</summary>
-    public const int MaxEventBytes = 6 * 1024 * 1024;
-
     const int BadGateway = (int)System.Net.HttpStatusCode.BadGateway;
 
     const string EventShapes = "send {\"image_url\": \"https://…\"} or {\"body\": \"{\\\"image_url\\\": \\\"https://…\\\"}\"}";
@@ -94,9 +91,9 @@ sealed class ImageFunction(ServerClient server)
     /// <summary>The image URL, or null with a problem that tells the caller what to send.</summary>
     static string? ReadImageUrl(byte[] payload, out string problem)
     {
-        if (payload.Length > MaxEventBytes)
+        if (payload.Length > LambdaLimits.MaxPayloadBytes)
         {
-            problem = $"The event is {payload.Length} bytes, more than Lambda's {MaxEventBytes}-byte limit: {EventShapes}.";
+            problem = $"The event is {payload.Length} bytes, more than Lambda's {LambdaLimits.MaxPayloadBytes}-byte limit: {EventShapes}.";
             return null;
         }
         try

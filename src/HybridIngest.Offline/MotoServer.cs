@@ -69,6 +69,7 @@ public sealed partial class MotoServer : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The line moto_server prints once it serves, with its port.</summary>
     [GeneratedRegex(@"Running on http://127\.0\.0\.1:(\d+)")]
-    private static partial Regex RunningOn();
+    public static partial Regex RunningOn();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.Offline;
 
@@ -58,7 +59,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
         ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
         ["AWS_REGION"] = "us-east-1",
-        ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
+        [ServerSettingNames.AllowedPrivateCidrs] = "127.0.0.1/32",
     };
 
     /// <summary>Completes when the server's process has exited (after a signal, say).</summary>

@@ -154,9 +154,7 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
         return body.Result!.Value.Deserialize(HybridIngestJsonContext.Default.ProcessImageResponse)!;
     }
 
-    static AmazonS3Client S3Client(LocalStackStatus status) => new(
-        new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-        new AmazonS3Config { ServiceURL = status.S3Endpoint, ForcePathStyle = true, AuthenticationRegion = status.Region });
+    static AmazonS3Client S3Client(LocalStackStatus status) => EmulatorS3.CreateClient(status.S3Endpoint, status.Region);
 }
 
 /// <summary>The local-stack and demo tests share one packaged artifact and run one at a time.</summary>

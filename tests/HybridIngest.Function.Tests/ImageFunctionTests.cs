@@ -45,7 +45,7 @@ public sealed class ImageFunctionTests
         var request = JsonSerializer.Deserialize(received.Body, HybridIngestJsonContext.Default.ProcessImageRequest)!;
         Assert.Equal(ImageUrl, request.ImageUrl);
         Assert.Equal("req-1", request.RequestId);
-        Assert.Equal("req-1", received.Header("X-Request-Id"));
+        Assert.Equal("req-1", received.Header(ServerHeaders.RequestId));
         Assert.True(DateTimeOffset.TryParse(request.Timestamp, out _));
     }
 
