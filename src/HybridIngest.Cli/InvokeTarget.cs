@@ -47,6 +47,7 @@ public sealed record InvokeTarget(
         var source = "options";
         if (functionName is null || region is null)
         {
+            Tool.Require(Tool.Terraform);
             var outputs = await TerraformOutputsAsync(infraDirectory, cancellationToken);
             functionName ??= outputs.GetValueOrDefault("function_name");
             region ??= outputs.GetValueOrDefault("region");
@@ -90,35 +91,27 @@ public sealed record InvokeTarget(
         }
     }
 
-    /// <summary>The values of <c>terraform -chdir=DIR output -json</c> that are strings.</summary>
+    /// <summary>The values of <c>terraform -chdir=DIR output -json</c> that are strings (terraform on PATH: see <see cref="Tool.Require"/>).</summary>
     internal static async Task<Dictionary<string, string>> TerraformOutputsAsync(string infraDirectory, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("terraform")
+        var start = new ProcessStartInfo(Tool.Terraform.Name)
         {
             ArgumentList = { $"-chdir={infraDirectory}", "output", "-json" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string output;
-        try
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        await stderr;
+        if (process.ExitCode != 0)
         {
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            await stderr;
-            if (process.ExitCode != 0)
-            {
-                // No state, not initialised: the caller reports what is missing.
-                return [];
-            }
-            output = await stdout;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
+            // No state, not initialised: the caller reports what is missing.
             return [];
         }
+        var output = await stdout;
 
         var values = new Dictionary<string, string>();
         using var document = JsonDocument.Parse(output.Length == 0 ? "{}" : output);
