@@ -78,10 +78,13 @@ public sealed class IngestOptions
     [Range(0.01, 3600)]
     public double S3TimeoutSeconds { get; set; } = 30;
 
-    /// <summary>After SIGTERM: how long new requests are refused (503) while those in flight finish, before the server stops.</summary>
+    /// <summary>
+    /// After SIGTERM: how long new requests are refused (503) while those in flight finish, before the
+    /// server stops. None by default (a process on a desk); the instance's systemd unit sets it.
+    /// </summary>
     [ConfigurationKeyName("INGEST_DRAIN_SECONDS")]
     [Range(0, 3600)]
-    public double DrainSeconds { get; set; } = 20;
+    public double DrainSeconds { get; set; }
 
     [ConfigurationKeyName("INGEST_MAX_REDIRECTS")]
     [Range(0, 20)]

@@ -44,7 +44,6 @@ public sealed class IngestServer : IAsyncDisposable
             ["AWS_ENDPOINT_URL_S3"] = s3Endpoint.ToString(),
             ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
             ["Logging:LogLevel:Default"] = "Warning", // keep the test output readable
-            ["INGEST_DRAIN_SECONDS"] = "0", // stopping a test's server needs no drain (DrainTests has its own)
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
