@@ -24,8 +24,8 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
     /// </summary>
     public static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(15);
 
-    readonly IngestOptions _options;
-    readonly ConcurrencyLimiter _slots;
+    readonly IOptions<IngestOptions> _settings;
+    readonly Lazy<ConcurrencyLimiter> _slots;
     readonly CancellationTokenSource _stopping = new();
     readonly RepeatedEvent _refusals;
     readonly ILogger<Admission> _logger;
@@ -34,16 +34,20 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
 
     public Admission(IOptions<IngestOptions> options, ILogger<Admission> logger, TimeProvider time)
     {
-        _options = options.Value;
+        // The settings are read on first use: the host creates this (a hosted service) before it
+        // validates them, and a bad one is to be reported by that validation, not by a stack trace here.
+        _settings = options;
         _logger = logger;
-        _slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        _slots = new Lazy<ConcurrencyLimiter>(() => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
-            PermitLimit = _options.MaxConcurrentRequests,
-            QueueLimit = _options.MaxQueuedRequests,
+            PermitLimit = Settings.MaxConcurrentRequests,
+            QueueLimit = Settings.MaxQueuedRequests,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        }));
         _refusals = new RepeatedEvent(time, (count, interval) => Log.RefusedAgain(logger, count, interval.TotalSeconds));
     }
+
+    IngestOptions Settings => _settings.Value;
 
     /// <summary>Cancelled when the drain period is over: requests still working are cut (and answered 503).</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -62,15 +66,15 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
             throw Refuse("the server is shutting down");
         }
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-        wait.CancelAfter(_options.QueueTimeout);
+        wait.CancelAfter(Settings.QueueTimeout);
         RateLimitLease lease;
         try
         {
-            lease = await _slots.AcquireAsync(1, wait.Token);
+            lease = await _slots.Value.AcquireAsync(1, wait.Token);
         }
         catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
         {
-            throw Refuse($"no request slot freed within {_options.QueueTimeoutSeconds} s");
+            throw Refuse($"no request slot freed within {Settings.QueueTimeoutSeconds} s");
         }
         if (!lease.IsAcquired)
         {
@@ -82,9 +86,9 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
 
     public AdmissionStatus Status()
     {
-        var statistics = _slots.GetStatistics();
-        return new AdmissionStatus(_options.MaxConcurrentRequests - (int)(statistics?.CurrentAvailablePermits ?? 0),
-            _options.MaxConcurrentRequests, (int)(statistics?.CurrentQueuedCount ?? 0), _options.MaxQueuedRequests,
+        var statistics = _slots.Value.GetStatistics();
+        return new AdmissionStatus(Settings.MaxConcurrentRequests - (int)(statistics?.CurrentAvailablePermits ?? 0),
+            Settings.MaxConcurrentRequests, (int)(statistics?.CurrentQueuedCount ?? 0), Settings.MaxQueuedRequests,
             Interlocked.Read(ref _refused), _draining);
     }
 
@@ -104,10 +108,10 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _draining = true;
-        Log.Draining(_logger, _options.DrainSeconds);
+        Log.Draining(_logger, Settings.DrainSeconds);
         try
         {
-            await Task.Delay(_options.Drain, cancellationToken);
+            await Task.Delay(Settings.Drain, cancellationToken);
         }
         finally
         {
@@ -123,7 +127,10 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
 
     public void Dispose()
     {
-        _slots.Dispose();
+        if (_slots.IsValueCreated)
+        {
+            _slots.Value.Dispose();
+        }
         _refusals.Dispose(); // _stopping is not disposed: a drain may still be ending when the host disposes this
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -44,8 +45,15 @@ public static partial class ImageApi
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Admission>();
         services.AddHostedService(services => services.GetRequiredService<Admission>());
-        services.AddOptions<HostOptions>().Configure<IOptions<IngestOptions>>((host, ingest) =>
-            host.ShutdownTimeout = ingest.Value.Drain + Admission.StopMargin);
+        // Read from configuration as it is, not through the validated options: the host's own options are
+        // resolved while the app is built, before validation can report a bad setting its own way.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            if (double.TryParse(configuration[IngestOptions.DrainSetting], CultureInfo.InvariantCulture, out var drain) && drain is >= 0 and <= 3600)
+            {
+                host.ShutdownTimeout = TimeSpan.FromSeconds(drain) + Admission.StopMargin;
+            }
+        });
         return services;
     }
 

@@ -11,6 +11,9 @@ namespace HybridIngest.Server;
 /// </summary>
 public sealed class IngestOptions
 {
+    /// <summary>The drain period's setting, read by the host's stop timeout too.</summary>
+    public const string DrainSetting = "INGEST_DRAIN_SECONDS";
+
     [ConfigurationKeyName("S3_BUCKET")]
     [Required(ErrorMessage = "S3_BUCKET is not set: set it to the name of the bucket that receives the images.")]
     [RegularExpression("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
@@ -82,7 +85,7 @@ public sealed class IngestOptions
     /// After SIGTERM: how long new requests are refused (503) while those in flight finish, before the
     /// server stops. None by default (a process on a desk); the instance's systemd unit sets it.
     /// </summary>
-    [ConfigurationKeyName("INGEST_DRAIN_SECONDS")]
+    [ConfigurationKeyName(DrainSetting)]
     [Range(0, 3600)]
     public double DrainSeconds { get; set; }
 
