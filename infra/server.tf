@@ -21,6 +21,11 @@ locals {
   }
 
   server_url = "http://${aws_instance.server.private_ip}:${var.server_port}"
+
+  # On SIGTERM the server refuses new requests (503, /ready 503) for this long while those in
+  # flight finish; systemd waits that plus the server's 15 s stop margin and 5 s of slack before
+  # it kills. Set in the unit only: the local mode's server stops at once.
+  server_drain_seconds = 20
 }
 
 resource "aws_cloudwatch_log_group" "server" {
@@ -150,7 +155,9 @@ resource "aws_instance" "server" {
     artifact_sha256 = filesha256(var.server_artifact_path)
     log_group       = aws_cloudwatch_log_group.server.name
     unit = templatefile("${path.module}/templates/hybrid-ingest-server.service.tftpl", {
-      environment = local.server_environment
+      environment      = local.server_environment
+      drain_seconds    = local.server_drain_seconds
+      timeout_stop_sec = local.server_drain_seconds + 20
     })
   })
   # The artifact's hash is in user_data, so a new package replaces the instance.

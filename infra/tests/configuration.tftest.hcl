@@ -49,6 +49,15 @@ run "user_data_installs_the_verified_artifact_as_a_service" {
     error_message = "user_data must fetch and verify the artifact, install the unit with the server's environment, enable and start it."
   }
   assert {
+    condition = alltrue([
+      strcontains(aws_instance.server.user_data, "Environment=\"INGEST_DRAIN_SECONDS=20\""),
+      strcontains(aws_instance.server.user_data, "TimeoutStopSec=40"),
+      strcontains(aws_instance.server.user_data, "OnCalendar=hourly"),
+      strcontains(aws_instance.server.user_data, "maxsize 100M"),
+    ])
+    error_message = "The unit must drain for 20 s with a stop timeout covering it, and logrotate must bound the server log hourly."
+  }
+  assert {
     condition     = aws_instance.server.user_data_replace_on_change
     error_message = "A new artifact (new hash in user_data) must replace the instance."
   }

@@ -79,14 +79,30 @@ public static class ErrorCodes
     public const string ServerError = "server_error";
 }
 
-/// <summary><c>GET /health</c> and <c>GET /ready</c>; <c>timestamp</c> is the server's UTC time (ISO 8601), as in the lab.</summary>
+/// <summary>
+/// <c>GET /health</c> and <c>GET /ready</c>; <c>timestamp</c> is the server's UTC time (ISO 8601), as in the lab;
+/// <c>admission</c> (on <c>/ready</c>) how busy the ingest endpoints are.
+/// </summary>
 public sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("service")] string Service,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("bucket")] string? Bucket = null,
     [property: JsonPropertyName("detail")] string? Detail = null,
-    [property: JsonPropertyName("timestamp")] string? Timestamp = null);
+    [property: JsonPropertyName("timestamp")] string? Timestamp = null,
+    [property: JsonPropertyName("admission")] AdmissionStatus? Admission = null);
+
+/// <summary>
+/// The server's admission state: requests working (<c>in_progress</c> of <c>limit</c> slots), waiting for a
+/// slot (<c>queued</c> of <c>queue_limit</c>), refused 503 overloaded since it started, and whether it drains (SIGTERM).
+/// </summary>
+public sealed record AdmissionStatus(
+    [property: JsonPropertyName("in_progress")] int InProgress,
+    [property: JsonPropertyName("limit")] int Limit,
+    [property: JsonPropertyName("queued")] int Queued,
+    [property: JsonPropertyName("queue_limit")] int QueueLimit,
+    [property: JsonPropertyName("refused")] long Refused,
+    [property: JsonPropertyName("draining")] bool Draining);
 
 /// <summary><c>GET /</c>: what this service is and what it serves.</summary>
 public sealed record ServiceInfo(

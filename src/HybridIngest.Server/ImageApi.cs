@@ -1,11 +1,12 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Threading.RateLimiting;
 using HybridIngest.Contracts;
 using HybridIngest.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace HybridIngest.Server;
@@ -13,12 +14,6 @@ namespace HybridIngest.Server;
 /// <summary><c>POST /process-image</c>: download the image at a URL and store it in S3.</summary>
 public static partial class ImageApi
 {
-    /// <summary>The concurrency limit every ingest endpoint shares (INGEST_MAX_CONCURRENT_REQUESTS).</summary>
-    internal const string ConcurrencyPolicy = "process-image";
-
-    // A saturated server is usually free again within a second: tell clients to come back then.
-    const string RetryAfterSeconds = "1";
-
     public static IServiceCollection AddImageApi(this IServiceCollection services)
     {
         services.AddSingleton<DestinationConnector>();
@@ -45,37 +40,43 @@ public static partial class ImageApi
         services.AddSingleton<ImageStore>();
         services.AddSingleton<ObjectLocations>();
         services.AddTransient<ImageIngest>();
-        services.AddRateLimiter(limiter =>
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Admission>();
+        services.AddHostedService(services => services.GetRequiredService<Admission>());
+        // Read from configuration as it is, not through the validated options: the host's own options are
+        // resolved while the app is built, before validation can report a bad setting its own way.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
         {
-            limiter.AddPolicy(ConcurrencyPolicy, context => RateLimitPartition.GetConcurrencyLimiter(ConcurrencyPolicy, _ =>
-                new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = context.RequestServices.GetRequiredService<IOptions<IngestOptions>>().Value.MaxConcurrentRequests,
-                    QueueLimit = 0,
-                }));
-            limiter.OnRejected = RejectOverloadedAsync;
+            if (double.TryParse(configuration[IngestOptions.DrainSetting], CultureInfo.InvariantCulture, out var drain) && drain is >= 0 and <= 3600)
+            {
+                host.ShutdownTimeout = TimeSpan.FromSeconds(drain) + Admission.StopMargin;
+            }
         });
         return services;
     }
 
     public static IEndpointRouteBuilder MapImageApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/process-image", ProcessImage).RequireRateLimiting(ConcurrencyPolicy);
+        app.MapPost("/process-image", ProcessImage);
         return app;
     }
 
+    /// <summary>
+    /// Reads the body (under its own deadline, before taking a slot: a client sending slowly holds no
+    /// slot), checks it, waits for a slot (<see cref="Admission"/>), then downloads and stores.
+    /// </summary>
     static async Task<Results<Ok<ProcessImageResponse>, JsonHttpResult<ErrorResponse>>> ProcessImage(
-        HttpContext context, ImageIngest ingest, DestinationPolicy policy, IOptions<IngestOptions> options,
+        HttpContext context, ImageIngest ingest, DestinationPolicy policy, Admission admission, IOptions<IngestOptions> options,
         ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = ValidRequestId(context.Request.Headers[ServerHeaders.RequestId].ToString());
         var measurements = new IngestMeasurements();
         string? originHost = null;
-        (string Outcome, int Status, string? Detail) logged = ("internal_error", 500, "unexpected failure");
+        (string Outcome, int Status, string? Detail)? logged = ("internal_error", 500, "unexpected failure");
         try
         {
-            var request = await ReadRequestAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+            var request = await ReadRequestAsync(context.Request, options.Value, context.RequestAborted);
             if (request.RequestId is { } fromBody)
             {
                 requestId = ValidRequestId(fromBody) ?? throw new IngestException(ErrorCodes.InvalidRequest,
@@ -91,7 +92,9 @@ public static partial class ImageApi
             var url = verdict.Url ?? throw new IngestException(ErrorCodes.InvalidUrl, verdict.Error ?? "the URL is not valid");
             originHost = url.Host;
 
-            var response = await ingest.RunAsync(url, requestId, measurements, context.RequestAborted);
+            using var slot = await admission.EnterAsync(context.RequestAborted);
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, admission.Stopping);
+            var response = await ingest.RunAsync(url, requestId, measurements, work.Token);
             logged = ("ok", StatusCodes.Status200OK, null);
             return TypedResults.Ok(response);
         }
@@ -99,8 +102,15 @@ public static partial class ImageApi
         {
             requestId ??= Guid.NewGuid().ToString("N");
             context.Response.Headers[ServerHeaders.RequestId] = requestId;
-            logged = (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
-            return Problems.Result(Problems.Create(failure, requestId));
+            // Refusals are counted by Admission, not logged one line each.
+            logged = failure.Code == ErrorCodes.Overloaded ? null
+                : (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
+            return Problem(context, failure, requestId);
+        }
+        catch (OperationCanceledException) when (admission.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            logged = ("shutdown", StatusCodes.Status503ServiceUnavailable, "the drain period ended before the request finished");
+            return Problem(context, ShutDown(), requestId!);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -109,43 +119,97 @@ public static partial class ImageApi
         }
         finally
         {
-            Log.Processed(logger, logged.Status >= 500 ? LogLevel.Warning : LogLevel.Information,
-                requestId ?? "-", logged.Outcome, logged.Status, originHost, measurements.Bytes, measurements.DownloadMs,
-                measurements.UploadMs, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, measurements.Key, logged.Detail);
+            if (logged is { } line)
+            {
+                Log.Processed(logger, line.Status >= 500 ? LogLevel.Warning : LogLevel.Information,
+                    requestId ?? "-", line.Outcome, line.Status, originHost, measurements.Bytes, measurements.DownloadMs,
+                    measurements.UploadMs, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, measurements.Key, line.Detail);
+            }
         }
     }
 
-    /// <summary>Reads the JSON body, at most <paramref name="limit"/> bytes, whatever its Content-Type (the lab's clients vary).</summary>
-    static async Task<ProcessImageRequest> ReadRequestAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>The answer to a request cut at the end of the drain period (<see cref="Admission.Stopping"/>).</summary>
+    internal static IngestException ShutDown() => new(ErrorCodes.Overloaded,
+        $"the server shut down before the request finished; retry after {Admission.RetryAfterSeconds} s");
+
+    /// <summary>The problem answer; an <c>overloaded</c> one says when to come back, and closes the connection while draining.</summary>
+    internal static JsonHttpResult<ErrorResponse> Problem(HttpContext context, IngestException failure, string requestId)
     {
+        if (failure.Code == ErrorCodes.Overloaded)
+        {
+            context.Response.Headers.RetryAfter = Admission.RetryAfterSeconds;
+            if (context.RequestServices.GetRequiredService<Admission>().Draining)
+            {
+                context.Response.Headers.Connection = "close"; // the client's next request goes to another server
+            }
+        }
+        return Problems.Result(Problems.Create(failure, requestId));
+    }
+
+    /// <summary>
+    /// Reads the JSON body, at most INGEST_MAX_REQUEST_BODY_BYTES, whatever its Content-Type (the lab's
+    /// clients vary), within INGEST_REQUEST_BODY_TIMEOUT_SECONDS. The deadline cancels the pending read
+    /// (not the request), which leaves Kestrel's body reader usable for draining what is left.
+    /// </summary>
+    static async Task<ProcessImageRequest> ReadRequestAsync(HttpRequest request, IngestOptions options, CancellationToken requestAborted)
+    {
+        var limit = options.MaxRequestBodyBytes;
         var tooLarge = new IngestException(ErrorCodes.InvalidRequest,
             $"the request body is larger than {limit} bytes", StatusCodes.Status413PayloadTooLarge);
         if (request.ContentLength > limit)
         {
             throw tooLarge;
         }
-        var buffer = new byte[limit + 1];
-        int length;
-        try
+        var tooSlow = new IngestException(ErrorCodes.InvalidRequest,
+            $"the request body did not arrive within {options.RequestBodyTimeoutSeconds} s", StatusCodes.Status408RequestTimeout);
+        var reader = request.BodyReader;
+        using var deadline = new CancellationTokenSource(options.RequestBodyTimeout);
+        using var onDeadline = deadline.Token.Register(reader.CancelPendingRead);
+        while (true)
         {
-            length = await request.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-        }
-        catch (BadHttpRequestException e)
-        {
-            throw new IngestException(ErrorCodes.InvalidRequest, $"the request body could not be read: {e.Message}");
-        }
-        if (length > limit)
-        {
-            throw tooLarge;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize(buffer.AsSpan(0, length), HybridIngestJsonContext.Default.ProcessImageRequest)
-                ?? throw new IngestException(ErrorCodes.InvalidRequest, "the body must be a JSON object, not null");
-        }
-        catch (JsonException e)
-        {
-            throw new IngestException(ErrorCodes.InvalidRequest, $"the body is not the expected JSON object: {e.Message}");
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(requestAborted);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+            {
+                throw tooSlow; // Kestrel's own minimum data rate cut it first
+            }
+            catch (BadHttpRequestException e)
+            {
+                throw new IngestException(ErrorCodes.InvalidRequest, $"the request body could not be read: {e.Message}");
+            }
+            var body = read.Buffer;
+            if (read.IsCanceled)
+            {
+                reader.AdvanceTo(body.Start);
+                request.HttpContext.Response.Headers.Connection = "close"; // the rest is not worth waiting for
+                throw tooSlow;
+            }
+            if (body.Length > limit)
+            {
+                reader.AdvanceTo(body.Start);
+                throw tooLarge;
+            }
+            if (!read.IsCompleted)
+            {
+                reader.AdvanceTo(body.Start, body.End); // nothing consumed yet: wait for more
+                continue;
+            }
+            try
+            {
+                return JsonSerializer.Deserialize(body.ToArray(), HybridIngestJsonContext.Default.ProcessImageRequest)
+                    ?? throw new IngestException(ErrorCodes.InvalidRequest, "the body must be a JSON object, not null");
+            }
+            catch (JsonException e)
+            {
+                throw new IngestException(ErrorCodes.InvalidRequest, $"the body is not the expected JSON object: {e.Message}");
+            }
+            finally
+            {
+                reader.AdvanceTo(body.End);
+            }
         }
     }
 
@@ -162,17 +226,4 @@ public static partial class ImageApi
     // Goes into S3 metadata (ASCII headers) and logs, so a conservative alphabet.
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
     private static partial Regex RequestIdPattern();
-
-    static async ValueTask RejectOverloadedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
-    {
-        var context = rejected.HttpContext;
-        var services = context.RequestServices;
-        var limit = services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxConcurrentRequests;
-        Log.Overloaded(services.GetRequiredService<ILogger<ImageIngest>>(), limit);
-        var requestId = AssignRequestId(context);
-        context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        var problem = Problems.Create(ErrorCodes.Overloaded,
-            $"{limit} requests are already in progress; retry after {RetryAfterSeconds} s", requestId);
-        await Problems.Result(problem).ExecuteAsync(context);
-    }
 }

@@ -42,6 +42,10 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
 
     public string Bucket { get; } = options.Value.Bucket;
 
+    // An S3 outage fails every clean-up: the first is logged in full, the rest counted.
+    readonly RepeatedEvent _cleanUpFailures = new(TimeProvider.System,
+        (count, interval) => Log.CleanUpFailedAgain(logger, count, interval.TotalSeconds));
+
     /// <summary>Stores <paramref name="body"/> at <paramref name="key"/> and returns the SHA-256 (hex) of what was stored.</summary>
     public async Task<string> StoreAsync(string key, ImageFormat format, DownloadStream body, long? length,
         IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
@@ -276,7 +280,10 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         }
         catch (Exception e)
         {
-            Log.CleanUpFailed(logger, operation, Bucket, key, e.Message);
+            if (_cleanUpFailures.Occur())
+            {
+                Log.CleanUpFailed(logger, operation, Bucket, key, e.Message);
+            }
         }
     }
 }

@@ -11,6 +11,9 @@ namespace HybridIngest.Server;
 /// </summary>
 public sealed class IngestOptions
 {
+    /// <summary>The drain period's setting, read by the host's stop timeout too.</summary>
+    public const string DrainSetting = "INGEST_DRAIN_SECONDS";
+
     [ConfigurationKeyName("S3_BUCKET")]
     [Required(ErrorMessage = "S3_BUCKET is not set: set it to the name of the bucket that receives the images.")]
     [RegularExpression("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
@@ -45,14 +48,46 @@ public sealed class IngestOptions
     [Range(0.01, 3600)]
     public double DownloadTimeoutSeconds { get; set; } = 30;
 
-    /// <summary><c>POST /process-image</c> requests served at once; more get 503 overloaded.</summary>
+    /// <summary>Ingest requests worked on at once (a slot is taken once the request body is read); more wait in the queue.</summary>
     [ConfigurationKeyName("INGEST_MAX_CONCURRENT_REQUESTS")]
     [Range(1, 100_000)]
     public int MaxConcurrentRequests { get; set; } = 64;
 
+    /// <summary>Requests that may wait for a slot; beyond them, or after the queue timeout, 503 overloaded.</summary>
+    [ConfigurationKeyName("INGEST_MAX_QUEUED_REQUESTS")]
+    [Range(0, 100_000)]
+    public int MaxQueuedRequests { get; set; } = 64;
+
+    [ConfigurationKeyName("INGEST_QUEUE_TIMEOUT_SECONDS")]
+    [Range(0.01, 60)]
+    public double QueueTimeoutSeconds { get; set; } = 2;
+
     [ConfigurationKeyName("INGEST_MAX_REQUEST_BODY_BYTES")]
     [Range(256, 1024 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>The whole request body must arrive within this, before the request may take a slot.</summary>
+    [ConfigurationKeyName("INGEST_REQUEST_BODY_TIMEOUT_SECONDS")]
+    [Range(0.01, 300)]
+    public double RequestBodyTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>One HTTP attempt of an S3 call (a streamed PutObject gets the download's deadline on top).</summary>
+    [ConfigurationKeyName("INGEST_S3_ATTEMPT_TIMEOUT_SECONDS")]
+    [Range(0.01, 3600)]
+    public double S3AttemptTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>One S3 call, retries included (a streamed PutObject gets the download's deadline on top).</summary>
+    [ConfigurationKeyName("INGEST_S3_TIMEOUT_SECONDS")]
+    [Range(0.01, 3600)]
+    public double S3TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// After SIGTERM: how long new requests are refused (503) while those in flight finish, before the
+    /// server stops. None by default (a process on a desk); the instance's systemd unit sets it.
+    /// </summary>
+    [ConfigurationKeyName(DrainSetting)]
+    [Range(0, 3600)]
+    public double DrainSeconds { get; set; }
 
     [ConfigurationKeyName("INGEST_MAX_REDIRECTS")]
     [Range(0, 20)]
@@ -60,6 +95,11 @@ public sealed class IngestOptions
 
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(ConnectTimeoutSeconds);
     public TimeSpan DownloadTimeout => TimeSpan.FromSeconds(DownloadTimeoutSeconds);
+    public TimeSpan QueueTimeout => TimeSpan.FromSeconds(QueueTimeoutSeconds);
+    public TimeSpan RequestBodyTimeout => TimeSpan.FromSeconds(RequestBodyTimeoutSeconds);
+    public TimeSpan S3AttemptTimeout => TimeSpan.FromSeconds(S3AttemptTimeoutSeconds);
+    public TimeSpan S3Timeout => TimeSpan.FromSeconds(S3TimeoutSeconds);
+    public TimeSpan Drain => TimeSpan.FromSeconds(DrainSeconds);
 
     /// <summary>The endpoint override in force, if any (the S3-specific one wins, as in the SDK).</summary>
     public string? ServiceUrl => string.IsNullOrEmpty(S3EndpointUrl) ? NullIfEmpty(EndpointUrl) : S3EndpointUrl;

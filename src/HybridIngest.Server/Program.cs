@@ -33,7 +33,6 @@ builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 app.UseExceptionHandler(); // an unexpected failure answers a bare 500 problem, never a stack trace
-app.UseRateLimiter();
 app.MapImageApi();
 app.MapTestProcessApi();
 app.MapServiceApi();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using HybridIngest.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace HybridIngest.Server;
 
@@ -18,7 +19,7 @@ public static class ServiceApi
         ["POST /process-image"] = "download the image at image_url and store it in S3 as images/{image_id}.{ext}",
         ["POST /test-process"] = "store a generated 1x1 PNG in S3 as test/{image_id}.png (no download: checks the S3 path alone)",
         ["GET /health"] = "the process is up",
-        ["GET /ready"] = "the S3 bucket is reachable (503 otherwise)",
+        ["GET /ready"] = "the S3 bucket is reachable and the server is not draining (503 otherwise), with the admission state",
         ["GET /"] = "this description",
     };
 
@@ -30,16 +31,32 @@ public static class ServiceApi
         return app;
     }
 
-    static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(ImageStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// 503 while the server drains (SIGTERM) or while the bucket does not answer HeadBucket within one S3
+    /// attempt's timeout: a load balancer polling it takes the instance out while S3 fails and puts it
+    /// back once S3 answers again. Both answers carry the admission state.
+    /// </summary>
+    static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(ImageStore store, Admission admission,
+        IOptions<IngestOptions> options, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(5));
-        if (await store.CheckBucketAsync(deadline.Token) is { } problem)
+        string? problem;
+        if (admission.Draining)
         {
-            return TypedResults.Json(new HealthResponse("unavailable", ServiceName, Version, store.Bucket, problem, Now()),
+            problem = "the server is draining (shutting down)";
+        }
+        else
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.Value.S3AttemptTimeout);
+            problem = await store.CheckBucketAsync(deadline.Token);
+        }
+        var status = admission.Status();
+        if (problem is not null)
+        {
+            return TypedResults.Json(new HealthResponse("unavailable", ServiceName, Version, store.Bucket, problem, Now(), status),
                 HybridIngestJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        return TypedResults.Ok(new HealthResponse("ready", ServiceName, Version, store.Bucket, Timestamp: Now()));
+        return TypedResults.Ok(new HealthResponse("ready", ServiceName, Version, store.Bucket, Timestamp: Now(), Admission: status));
     }
 
     static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);

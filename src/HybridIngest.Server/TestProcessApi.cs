@@ -9,7 +9,7 @@ public static class TestProcessApi
 {
     public static IEndpointRouteBuilder MapTestProcessApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/test-process", TestProcess).RequireRateLimiting(ImageApi.ConcurrencyPolicy);
+        app.MapPost("/test-process", TestProcess);
         return app;
     }
 
@@ -17,25 +17,27 @@ public static class TestProcessApi
     /// The seed lab's smoke test: stores <see cref="TestImage"/> as <c>test/{image_id}.png</c> through
     /// the same store as a downloaded image, with no outside URL, so it works on a fresh instance
     /// that has no internet egress yet. Answers in the shape of <c>/process-image</c>, with the lab's
-    /// message.
+    /// message. It takes a slot like <c>/process-image</c> (<see cref="Admission"/>).
     /// </summary>
     static async Task<Results<Ok<ProcessImageResponse>, JsonHttpResult<ErrorResponse>>> TestProcess(
-        HttpContext context, ImageStore store, ObjectLocations locations, ILogger<ImageIngest> logger)
+        HttpContext context, ImageStore store, ObjectLocations locations, Admission admission, ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = ImageApi.AssignRequestId(context);
         var imageId = Guid.CreateVersion7().ToString();
         var key = $"test/{imageId}.{ImageFormat.Png.Extension}";
-        (string Outcome, int Status, string? Detail) logged = ("internal_error", 500, "unexpected failure");
+        (string Outcome, int Status, string? Detail)? logged = ("internal_error", 500, "unexpected failure");
         try
         {
+            using var slot = await admission.EnterAsync(context.RequestAborted);
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, admission.Stopping);
             string sha256;
             try
             {
                 sha256 = await store.StoreAsync(key, ImageFormat.Png, TestImage, new Dictionary<string, string> { ["request-id"] = requestId },
-                    context.RequestAborted);
+                    work.Token);
             }
-            catch (Exception e) when (e is not IngestException && !context.RequestAborted.IsCancellationRequested)
+            catch (Exception e) when (e is not IngestException && !work.IsCancellationRequested)
             {
                 throw new IngestException(ErrorCodes.StorageFailed, $"could not store the test image in bucket '{store.Bucket}'", inner: e);
             }
@@ -62,8 +64,14 @@ public static class TestProcessApi
         }
         catch (IngestException failure)
         {
-            logged = (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
-            return Problems.Result(Problems.Create(failure, requestId));
+            logged = failure.Code == ErrorCodes.Overloaded ? null // counted by Admission
+                : (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
+            return ImageApi.Problem(context, failure, requestId);
+        }
+        catch (OperationCanceledException) when (admission.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            logged = ("shutdown", StatusCodes.Status503ServiceUnavailable, "the drain period ended before the request finished");
+            return ImageApi.Problem(context, ImageApi.ShutDown(), requestId);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -72,8 +80,11 @@ public static class TestProcessApi
         }
         finally
         {
-            Log.TestProcessed(logger, logged.Status >= 500 ? LogLevel.Warning : LogLevel.Information, requestId, logged.Outcome,
-                logged.Status, TestImage.Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, key, logged.Detail);
+            if (logged is { } line)
+            {
+                Log.TestProcessed(logger, line.Status >= 500 ? LogLevel.Warning : LogLevel.Information, requestId, line.Outcome,
+                    line.Status, TestImage.Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, key, line.Detail);
+            }
         }
     }
 

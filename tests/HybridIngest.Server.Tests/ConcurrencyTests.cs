@@ -6,7 +6,7 @@ using HybridIngest.Server.Tests.Infrastructure;
 
 namespace HybridIngest.Server.Tests;
 
-/// <summary>INGEST_MAX_CONCURRENT_REQUESTS: requests beyond it are refused at once, the others carry on.</summary>
+/// <summary>INGEST_MAX_CONCURRENT_REQUESTS: with no queue, requests beyond it are refused at once, the others carry on.</summary>
 public sealed class ConcurrencyTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     static Task<HttpResponseMessage> PostAsync(IngestServer server, string url) =>
@@ -29,7 +29,11 @@ public sealed class ConcurrencyTests(MotoFixture moto) : IClassFixture<MotoFixtu
                 await release.Task.WaitAsync(ct);
             },
         });
-        await using var server = moto.StartServer(new Dictionary<string, string> { ["INGEST_MAX_CONCURRENT_REQUESTS"] = "2" });
+        await using var server = moto.StartServer(new Dictionary<string, string>
+        {
+            ["INGEST_MAX_CONCURRENT_REQUESTS"] = "2",
+            ["INGEST_MAX_QUEUED_REQUESTS"] = "0", // no queue: refused at once
+        });
         var held = new[] { PostAsync(server, url.ToString()), PostAsync(server, url.ToString()) };
         try
         {
