@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid local</c>: the group of up, down, status (and the hidden lambda-host), and the status they print.</summary>
+/// <summary><c>hybrid local</c>: the group of up, down, status, env (and the hidden lambda-host), and the status they print.</summary>
 public static class LocalCommand
 {
     const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalStack.AllowedPrivateCidrs;
@@ -16,6 +16,7 @@ public static class LocalCommand
             LocalUpCommand.Create(),
             LocalDownCommand.Create(),
             LocalStatusCommand.Create(),
+            LocalEnvCommand.Create(),
             LocalLambdaHostCommand.Create(),
         };
 
@@ -28,7 +29,9 @@ public static class LocalCommand
         var endpoints = new Table().AddColumns("", "").HideHeaders();
         endpoints.AddRow("Lambda endpoint", status.LambdaEndpoint);
         endpoints.AddRow("Function", Markup.Escape(status.FunctionName));
-        endpoints.AddRow("Server", status.ServerUrl);
+        endpoints.AddRow("Server", status.Processes.Any(p => p.Name == LocalStack.Server)
+            ? status.ServerUrl
+            : $"{Markup.Escape(status.ServerUrl)} (--server-url: not started by local up)");
         endpoints.AddRow("S3 (moto_server)", status.S3Endpoint);
         endpoints.AddRow("Bucket", Markup.Escape(status.Bucket));
         endpoints.AddRow("Region", status.Region);
