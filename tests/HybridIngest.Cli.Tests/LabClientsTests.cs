@@ -163,6 +163,6 @@ public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisp
 
     Task<ProcessRun> Hybrid(params string[] arguments) => HybridCli.RunAsync([.. arguments, "--state-dir", _stateDirectory]);
 
-    [GeneratedRegex("^export ([A-Z_]+)='([^']*)'$")]
+    [GeneratedRegex("^export ([A-Z0-9_]+)='([^']*)'$")]
     private static partial Regex ExportLine();
 }
