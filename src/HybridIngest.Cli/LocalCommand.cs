@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid local</c>: the group of up, down, status (and the hidden lambda-host), and the status they print.</summary>
+/// <summary><c>hybrid local</c>: the group of up, down, status, env (and the hidden lambda-host), and the status they print.</summary>
 public static class LocalCommand
 {
     const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalStack.AllowedPrivateCidrs;
@@ -16,6 +16,7 @@ public static class LocalCommand
             LocalUpCommand.Create(),
             LocalDownCommand.Create(),
             LocalStatusCommand.Create(),
+            LocalEnvCommand.Create(),
             LocalLambdaHostCommand.Create(),
         };
 
@@ -28,7 +29,8 @@ public static class LocalCommand
         var endpoints = new Table().AddColumns("", "").HideHeaders();
         endpoints.AddRow("Lambda endpoint", status.LambdaEndpoint);
         endpoints.AddRow("Function", Markup.Escape(status.FunctionName));
-        endpoints.AddRow("Server", status.ServerUrl);
+        var ownServer = status.Processes.Any(p => p.Name == LocalStack.Server);
+        endpoints.AddRow("Server", ownServer ? status.ServerUrl : $"{Markup.Escape(status.ServerUrl)} (--server-url: not started by local up)");
         endpoints.AddRow("S3 (moto_server)", status.S3Endpoint);
         endpoints.AddRow("Bucket", Markup.Escape(status.Bucket));
         endpoints.AddRow("Region", status.Region);
@@ -47,8 +49,11 @@ public static class LocalCommand
         }
         console.Write(processes);
         console.MarkupLineInterpolated(
-            $"Invoke it with [bold]hybrid invoke --url URL[/], or with the AWS CLI and any keys (e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing): aws lambda invoke --region {status.Region} --endpoint-url {status.LambdaEndpoint} --function-name {status.FunctionName} --payload fileb://event.json out.json");
-        console.MarkupLineInterpolated(
-            $"The server may download from this machine ({AllowedPrivateCidrsNote}), so a local origin such as 'python3 -m http.server' works as image_url.");
+            $"Invoke it with [bold]hybrid invoke --url URL[/], or point the AWS CLI and SDKs at it with [bold]eval \"$(hybrid local env)\"[/] and run: aws lambda invoke --function-name {status.FunctionName} --payload fileb://event.json out.json");
+        if (ownServer)
+        {
+            console.MarkupLineInterpolated(
+                $"The server may download from this machine ({AllowedPrivateCidrsNote}), so a local origin such as 'python3 -m http.server' works as image_url.");
+        }
     }
 }

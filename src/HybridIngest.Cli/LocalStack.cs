@@ -11,7 +11,8 @@ namespace HybridIngest.Cli;
 /// <summary>What <c>local up</c> may change about the stack it starts.</summary>
 /// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or older than the sources).</param>
 /// <param name="MaxConcurrency">Most execution environments the local Lambda host runs at once.</param>
-public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency);
+/// <param name="ServerUrl">A server of the user's (the lab's Flask server, an EC2 instance) that the function calls instead of one <c>up</c> starts.</param>
+public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null);
 
 /// <summary>
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
@@ -60,13 +61,23 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
                 () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
                 o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})");
 
-            var server = await StepAsync("Starting the server from server.zip",
-                () => StartServerAsync(artifacts, outputs, motoEndpoint, cancellationToken),
-                s => $"server on {Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={AllowedPrivateCidrs}: it may download from origins on this machine)");
-            started.Add(server);
+            string serverUrl;
+            if (options.ServerUrl is { } external)
+            {
+                serverUrl = external.OriginalString;
+                console.MarkupLineInterpolated($"[green]✓[/] no server started: the function calls {serverUrl} (--server-url)");
+            }
+            else
+            {
+                var server = await StepAsync("Starting the server from server.zip",
+                    () => StartServerAsync(artifacts, outputs, motoEndpoint, cancellationToken),
+                    s => $"server on {Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={AllowedPrivateCidrs}: it may download from origins on this machine)");
+                started.Add(server);
+                serverUrl = Endpoint(server);
+            }
 
             var host = await StepAsync("Starting the local Lambda host with lambda.zip",
-                () => StartLambdaHostAsync(artifacts, outputs, Endpoint(server), options.MaxConcurrency, cancellationToken),
+                () => StartLambdaHostAsync(artifacts, outputs, serverUrl, options.MaxConcurrency, cancellationToken),
                 h => $"Lambda Invoke API on {Endpoint(h)} (timeout {outputs.FunctionTimeoutSeconds} s, memory {outputs.FunctionMemoryMb} MB)");
             started.Add(host);
 
@@ -74,7 +85,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             {
                 LambdaEndpoint = Endpoint(host),
                 FunctionName = outputs.FunctionName,
-                ServerUrl = Endpoint(server),
+                ServerUrl = serverUrl,
                 S3Endpoint = motoEndpoint,
                 Bucket = outputs.Bucket,
                 Region = outputs.Region,

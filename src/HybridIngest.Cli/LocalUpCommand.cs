@@ -12,17 +12,21 @@ public static class LocalUpCommand
     static readonly Option<int> MaxConcurrency = OptionKinds.Count("--max-concurrency",
         "Most execution environments the local Lambda host runs at once (beyond them an invocation gets 429, as on Lambda).", 1, BenchSettings.MaxConcurrency, 64);
 
+    static readonly Option<Uri?> ServerUrl = OptionKinds.HttpUrl<Uri?>("--server-url",
+        "A server for the function to call instead of starting ours (e.g. the lab's Flask server or an EC2 instance); it gets POST {URL}/process-image.",
+        "http://127.0.0.1:5000", uri => uri);
+
     public static Command Create()
     {
-        var command = new Command("up", "Start moto_server, apply infra/ to it, start the server from server.zip and the local Lambda host with lambda.zip; record them in the state directory.")
+        var command = new Command("up", "Start moto_server, apply infra/ to it, start the server from server.zip (or use --server-url) and the local Lambda host with lambda.zip; record them in the state directory.")
         {
-            StateDir, Artifacts, MaxConcurrency,
+            StateDir, Artifacts, MaxConcurrency, ServerUrl,
         };
         command.SetAction((result, ct) => CommandAction.Run(async () =>
         {
             using var cancellation = SignalSafe.Relay(ct);
             var status = await LocalCommand.Stack(result).UpAsync(
-                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency)), cancellation.Token);
+                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl)), cancellation.Token);
             LocalCommand.PrintStatus(AnsiConsole.Console, status);
             AnsiConsole.MarkupLine("Stop it with [bold]hybrid local down[/].");
             return ExitCode.Success;

@@ -9,7 +9,9 @@ namespace HybridIngest.LocalLambda;
 
 /// <summary>
 /// The Lambda Invoke API, <c>POST /2015-03-31/functions/{name}/invocations</c> (RequestResponse), as
-/// the AWS CLI and SDKs call it. Requests are not authenticated: the host listens on loopback only.
+/// the AWS CLI and SDKs call it. Requests are not authenticated: the host listens on loopback only,
+/// and a signature (any keys, for any region: the lab's benchmark.py signs for ap-south-1 wherever the
+/// stack is) is accepted as is.
 /// </summary>
 static class InvokeApiEndpoints
 {

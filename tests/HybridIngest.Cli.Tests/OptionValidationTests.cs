@@ -51,10 +51,12 @@ public sealed class OptionValidationTests : IDisposable
         ["local up --state-dir"] = AnyButEmpty,
         ["local up --artifacts"] = AnyButEmpty,
         ["local up --max-concurrency"] = [],
+        ["local up --server-url"] = [],
         ["local down --state-dir"] = AnyButEmpty,
         ["local down --destroy"] = [Flag],
         ["local status --state-dir"] = AnyButEmpty,
         ["local status --json"] = [Flag],
+        ["local env --state-dir"] = AnyButEmpty,
         ["local lambda-host --config"] = AnyButEmpty,
         ["demo --state-dir"] = AnyButEmpty,
         ["demo --artifacts"] = AnyButEmpty,
@@ -155,6 +157,8 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("demo", "--concurrency", "1,,2")]
     [InlineData("bench", "--duration", "99999999999h")]
     [InlineData("bench", "--rate", "1e300")]
+    [InlineData("local", "up", "--server-url", "ftp://127.0.0.1:5000")]
+    [InlineData("local", "up", "--server-url", "127.0.0.1:5000")]
     public void RefusesValuesOutOfRangeAtParseTime(params string[] args) =>
         Assert.IsType<ParseErrorAction>(Program.CreateRootCommand().Parse([.. args, .. RequiredArguments.GetValueOrDefault(args[0], [])]).Action);
 

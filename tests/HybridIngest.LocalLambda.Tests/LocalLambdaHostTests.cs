@@ -293,6 +293,26 @@ public sealed class LocalLambdaHostTests
         Assert.Equal(200, answer.Status);
     }
 
+    /// <summary>
+    /// The lab's benchmark.py signs for ap-south-1 whatever region the stack is in; a client's
+    /// signature, for any region, is accepted as is (the host listens on loopback only).
+    /// </summary>
+    [Theory]
+    [InlineData("us-east-1")]
+    [InlineData("ap-south-1")]
+    [InlineData("eu-west-3")]
+    public async Task AcceptsASignatureForAnyRegion(string region)
+    {
+        await using var host = await StartAsync(Bootstraps.Script(Bootstraps.Echo));
+        var authorization = $"AWS4-HMAC-SHA256 Credential=testing/20261202/{region}/lambda/aws4_request, "
+            + "SignedHeaders=content-type;host;x-amz-date, Signature=" + new string('0', 64);
+
+        var answer = await Invoker.InvokeAsync(host, """{"image_url":"https://images.example/a.png"}""", authorization: authorization);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("""{"image_url":"https://images.example/a.png"}""", answer.Body);
+    }
+
     [Fact]
     public async Task RejectsAPayloadThatIsNotJson()
     {
