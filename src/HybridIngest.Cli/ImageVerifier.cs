@@ -44,11 +44,7 @@ public sealed class ImageVerifier(IAmazonS3 s3)
         }
         config.ServiceURL = s3Endpoint;
         config.ForcePathStyle = true;
-        var local = InvokeTarget.LocalCredentials();
-        AWSCredentials credentials = local.SessionToken is null
-            ? new BasicAWSCredentials(local.AccessKeyId, local.SecretAccessKey)
-            : new SessionAWSCredentials(local.AccessKeyId, local.SecretAccessKey, local.SessionToken);
-        return new AmazonS3Client(credentials, config);
+        return new AmazonS3Client(InvokeTarget.LocalCredentials(), config);
     }
 
     public async Task<IReadOnlyList<VerifyResult>> VerifyAsync(IEnumerable<StoredImage> images, CancellationToken cancellationToken)

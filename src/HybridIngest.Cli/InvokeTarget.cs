@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using HybridIngest.Offline;
 
@@ -10,7 +11,7 @@ public sealed record InvokeTarget(
     Uri LambdaEndpoint,
     string FunctionName,
     string Region,
-    SigningCredentials Credentials,
+    AWSCredentials Credentials,
     Uri? S3Endpoint,
     string Source)
 {
@@ -70,19 +71,26 @@ public sealed record InvokeTarget(
     /// A local endpoint checks no signature, but a signed request is what AWS would get: the
     /// environment's keys when set, else moto's dummy keys.
     /// </summary>
-    internal static SigningCredentials LocalCredentials() => new(
-        Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } key ? key : MotoServer.AccessKeyId,
-        Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret ? secret : MotoServer.SecretAccessKey,
-        Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN") is { Length: > 0 } token ? token : null);
+    internal static AWSCredentials LocalCredentials()
+    {
+        static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+        var key = Variable("AWS_ACCESS_KEY_ID") ?? MotoServer.AccessKeyId;
+        var secret = Variable("AWS_SECRET_ACCESS_KEY") ?? MotoServer.SecretAccessKey;
+        return Variable("AWS_SESSION_TOKEN") is { } token ? new SessionAWSCredentials(key, secret, token) : new BasicAWSCredentials(key, secret);
+    }
 
-    /// <summary>The AWS SDK's default credential chain (environment, profile, SSO, container, instance).</summary>
-    static async Task<SigningCredentials> AwsCredentialsAsync()
+    /// <summary>
+    /// The AWS SDK's default credential chain (environment, profile, SSO, container, instance),
+    /// resolved once here so that missing credentials are reported before anything is sent; the
+    /// signer asks them again per request, so temporary credentials are refreshed during a bench.
+    /// </summary>
+    static async Task<AWSCredentials> AwsCredentialsAsync()
     {
         try
         {
             var credentials = await new DefaultAWSCredentialsIdentityResolver().ResolveIdentityAsync(null!, CancellationToken.None);
-            var immutable = await credentials.GetCredentialsAsync();
-            return new SigningCredentials(immutable.AccessKey, immutable.SecretKey, string.IsNullOrEmpty(immutable.Token) ? null : immutable.Token);
+            await credentials.GetCredentialsAsync();
+            return credentials;
         }
         catch (Amazon.Runtime.AmazonClientException e)
         {
