@@ -20,7 +20,8 @@ public sealed class ExecutionEnvironmentRaceTests
 {
     enum Move { Respond, Fail, AnswerTwice, AnswerStaleIdFirst, DieWhileAnswering, AnswerJustAfterDying, AnswerAtTheDeadline, Hang }
 
-    sealed record Post(string Kind, string Body, HttpStatusCode Status);
+    /// <summary>One answer the runtime posted; Status is null when the host had already stopped.</summary>
+    sealed record Post(string Kind, string Body, HttpStatusCode? Status);
 
     sealed record Outcome(string RequestId, Move Move, Invoker.Answer Answer);
 
@@ -133,7 +134,17 @@ public sealed class ExecutionEnvironmentRaceTests
         var killed = false;
         while (true)
         {
-            using var next = await Http.GetAsync(new Uri(runtime, RuntimeApiPaths.Next));
+            HttpResponseMessage next;
+            try
+            {
+                next = await Http.GetAsync(new Uri(runtime, RuntimeApiPaths.Next));
+            }
+            catch (HttpRequestException)
+            {
+                // The host has stopped: the last invocation ended while this runtime was between events.
+                return;
+            }
+            using var _ = next;
             if (next.StatusCode != HttpStatusCode.OK)
             {
                 // 500: the environment was shut down, as after a timeout or an exit.
@@ -188,7 +199,17 @@ public sealed class ExecutionEnvironmentRaceTests
     async Task PostAsync(Uri runtime, string id, string kind, string body)
     {
         var path = kind == "error" ? RuntimeApiPaths.Error(id) : RuntimeApiPaths.Response(id);
-        using var answer = await Http.PostAsync(new Uri(runtime, path), new StringContent(body, Encoding.UTF8, "application/json"));
-        _posts.GetOrAdd(id, _ => new()).Enqueue(new Post(kind, body, answer.StatusCode));
+        HttpStatusCode? status;
+        try
+        {
+            using var answer = await Http.PostAsync(new Uri(runtime, path), new StringContent(body, Encoding.UTF8, "application/json"));
+            status = answer.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            // A late answer (after a timeout) may find the host stopped once the last invocation ended.
+            status = null;
+        }
+        _posts.GetOrAdd(id, _ => new()).Enqueue(new Post(kind, body, status));
     }
 }
