@@ -63,8 +63,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     id     = "abort-incomplete-multipart-uploads"
     status = "Enabled"
 
-    # Prefix "" (every object) rather than an empty filter: the same on S3, and moto echoes it back
-    # unchanged, so the provider does not wait for a "converged" lifecycle configuration.
+    # Prefix "" (every object). moto reads the rule back as written (TF_LOG=debug), but provider
+    # 5.100 waits about 55 s after writing rules whatever the backend answers (docs/performance.md).
     filter {
       prefix = ""
     }

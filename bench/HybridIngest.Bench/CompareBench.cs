@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Amazon.Runtime;
-using Amazon.S3;
 using HybridIngest.Offline;
 using HybridIngest.Testing;
 using ScottPlot;
@@ -117,8 +115,7 @@ static partial class CompareBench
             return new Running(sink.Endpoint, null, sink.DisposeAsync); // in this process: its CPU is not told apart
         }
         var moto = await MotoServer.StartAsync();
-        using var client = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-            new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var client = EmulatorS3.CreateClient(moto.Endpoint);
         await client.PutBucketAsync(Bucket);
         return new Running(moto.Endpoint, moto.ProcessId, moto.DisposeAsync);
     }

@@ -4,9 +4,8 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Amazon.Runtime;
-using Amazon.S3;
 using Amazon.S3.Model;
+using HybridIngest.Contracts;
 using HybridIngest.LocalLambda;
 using HybridIngest.Offline;
 
@@ -79,7 +78,7 @@ static partial class FunctionBench
                 FunctionName = "bench",
                 BootstrapPath = bootstrap,
                 // Init does not contact the server; the event below is answered 400 by the function.
-                Environment = new Dictionary<string, string> { ["SERVER_URL"] = "http://127.0.0.1:9" },
+                Environment = new Dictionary<string, string> { [FunctionEnvironmentVariables.ServerUrl] = "http://127.0.0.1:9" },
                 Log = line =>
                 {
                     if (line.StartsWith("REPORT ", StringComparison.Ordinal))
@@ -101,8 +100,7 @@ static partial class FunctionBench
     {
         const string bucket = "bench-images";
         await using var moto = await MotoServer.StartAsync();
-        using (var s3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-            new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" }))
+        using (var s3 = EmulatorS3.CreateClient(moto.Endpoint))
         {
             await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
         }
@@ -115,7 +113,7 @@ static partial class FunctionBench
         {
             FunctionName = "bench",
             BootstrapPath = bootstrap,
-            Environment = new Dictionary<string, string> { ["SERVER_URL"] = server.BaseUrl.ToString().TrimEnd('/') },
+            Environment = new Dictionary<string, string> { [FunctionEnvironmentVariables.ServerUrl] = server.BaseUrl.ToString().TrimEnd('/') },
             TimeoutSeconds = 30,
             MaxConcurrency = 1,
         });

@@ -8,11 +8,12 @@ return args.FirstOrDefault() switch
     "function" => await FunctionBench.RunAsync(args[1..]),
     "server" => await ServerBench.RunAsync(args[1..]),
     "compare" => await CompareBench.RunAsync(args[1..]),
+    "chaos" => await ChaosBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: HybridIngest.Bench <mode> [options]; modes: function, server, compare");
+    Console.Error.WriteLine("usage: HybridIngest.Bench <mode> [options]; modes: function, server, compare, chaos");
     return 2;
 }

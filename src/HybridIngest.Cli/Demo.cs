@@ -34,15 +34,17 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
             throw new UserException(
                 $"A stack from an earlier demo is still recorded in {state.StateFile} (the demo was killed before its teardown). Stop it with: hybrid local down --state-dir {state.Directory}");
         }
+        var stack = new LocalStack(state, repositoryRoot, console);
+        var upOptions = new LocalUpOptions(options.ArtifactsDirectory, Math.Max(16, options.BenchConcurrency.Max()));
+        stack.RequireTools(upOptions);
 
         await using var origin = await ImageOrigin.StartAsync(cancellationToken);
         var samples = SampleImages.All.ToDictionary(image => image, image => origin.Serve($"/samples/sample.{image.Extension}", image));
         console.MarkupLineInterpolated($"[green]✓[/] local image origin on {origin.BaseUrl} serving {string.Join(", ", SampleImages.All)}");
 
-        var stack = new LocalStack(state, repositoryRoot, console);
         try
         {
-            await stack.UpAsync(new LocalUpOptions(options.ArtifactsDirectory, Math.Max(16, options.BenchConcurrency.Max())), cancellationToken);
+            await stack.UpAsync(upOptions, cancellationToken);
 
             var target = await InvokeTarget.ResolveAsync(null, null, null, state, Path.Combine(repositoryRoot, "infra"), cancellationToken);
             using var http = LambdaInvoker.CreateHttpClient();
@@ -64,7 +66,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
             console.Write(new Rule("Tearing down").LeftJustified());
             // Not cancellable: after Ctrl+C this is exactly what must still run to the end (the
             // command line gives the command time for it: see Program.Main).
-            await stack.DownAsync(CancellationToken.None);
+            await stack.DownAsync(destroy: true, CancellationToken.None);
             console.MarkupLineInterpolated($"[green]✓[/] everything the demo started is stopped ({clock.Elapsed.TotalSeconds:0} s in all).");
         }
     }

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Contracts;
+using HybridIngest.Offline;
 
 namespace HybridIngest.Cli;
 
@@ -37,14 +38,9 @@ public sealed class ImageVerifier(IAmazonS3 s3)
     /// </summary>
     public static IAmazonS3 CreateClient(string region, string? s3Endpoint)
     {
-        var config = new AmazonS3Config { RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region) };
-        if (s3Endpoint is null)
-        {
-            return new AmazonS3Client(config);
-        }
-        config.ServiceURL = s3Endpoint;
-        config.ForcePathStyle = true;
-        return new AmazonS3Client(InvokeTarget.LocalCredentials(), config);
+        return s3Endpoint is null
+            ? new AmazonS3Client(new AmazonS3Config { RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region) })
+            : EmulatorS3.CreateClient(s3Endpoint, region);
     }
 
     public async Task<IReadOnlyList<VerifyResult>> VerifyAsync(IEnumerable<StoredImage> images, CancellationToken cancellationToken)

@@ -35,19 +35,21 @@ public sealed record InvokeTarget(
             {
                 throw new UserException("--endpoint-url needs --function: which function to invoke there.");
             }
-            return new InvokeTarget(endpointUrl, functionName, region ?? DefaultRegion() ?? "us-east-1", LocalCredentials(), null, "options");
+            // A local endpoint checks no signature, but a signed request is what AWS would get.
+            return new InvokeTarget(endpointUrl, functionName, region ?? DefaultRegion() ?? "us-east-1", EmulatorS3.Credentials(), null, "options");
         }
 
         if (state.Load() is { } local)
         {
             return new InvokeTarget(
                 new Uri(local.LambdaEndpoint), functionName ?? local.FunctionName, region ?? local.Region,
-                LocalCredentials(), new Uri(local.S3Endpoint), $"local stack ({state.StateFile})");
+                EmulatorS3.Credentials(), new Uri(local.S3Endpoint), $"local stack ({state.StateFile})");
         }
 
         var source = "options";
         if (functionName is null || region is null)
         {
+            Tool.Require(Tool.Terraform);
             var outputs = await TerraformOutputsAsync(infraDirectory, cancellationToken);
             functionName ??= outputs.GetValueOrDefault("function_name");
             region ??= outputs.GetValueOrDefault("region");
@@ -68,18 +70,6 @@ public sealed record InvokeTarget(
         : null;
 
     /// <summary>
-    /// A local endpoint checks no signature, but a signed request is what AWS would get: the
-    /// environment's keys when set, else moto's dummy keys.
-    /// </summary>
-    internal static AWSCredentials LocalCredentials()
-    {
-        static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-        var key = Variable("AWS_ACCESS_KEY_ID") ?? MotoServer.AccessKeyId;
-        var secret = Variable("AWS_SECRET_ACCESS_KEY") ?? MotoServer.SecretAccessKey;
-        return Variable("AWS_SESSION_TOKEN") is { } token ? new SessionAWSCredentials(key, secret, token) : new BasicAWSCredentials(key, secret);
-    }
-
-    /// <summary>
     /// The AWS SDK's default credential chain (environment, profile, SSO, container, instance),
     /// resolved once here so that missing credentials are reported before anything is sent; the
     /// signer asks them again per request, so temporary credentials are refreshed during a bench.
@@ -98,35 +88,27 @@ public sealed record InvokeTarget(
         }
     }
 
-    /// <summary>The values of <c>terraform -chdir=DIR output -json</c> that are strings.</summary>
+    /// <summary>The values of <c>terraform -chdir=DIR output -json</c> that are strings (terraform on PATH: see <see cref="Tool.Require"/>).</summary>
     internal static async Task<Dictionary<string, string>> TerraformOutputsAsync(string infraDirectory, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("terraform")
+        var start = new ProcessStartInfo(Tool.Terraform.Name)
         {
             ArgumentList = { $"-chdir={infraDirectory}", "output", "-json" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string output;
-        try
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        await stderr;
+        if (process.ExitCode != 0)
         {
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            await stderr;
-            if (process.ExitCode != 0)
-            {
-                // No state, not initialised: the caller reports what is missing.
-                return [];
-            }
-            output = await stdout;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
+            // No state, not initialised: the caller reports what is missing.
             return [];
         }
+        var output = await stdout;
 
         var values = new Dictionary<string, string>();
         using var document = JsonDocument.Parse(output.Length == 0 ? "{}" : output);

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.Cli;
 
@@ -36,10 +37,6 @@ public sealed partial record InvokeOutcome(
 public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, AWSCredentials credentials)
 {
     public const string Service = "lambda";
-    public const string FunctionErrorHeader = "X-Amz-Function-Error";
-    public const string LogTypeHeader = "X-Amz-Log-Type";
-    public const string LogResultHeader = "X-Amz-Log-Result";
-    public const string RequestIdHeader = "x-amzn-RequestId";
 
     public Uri Endpoint { get; } = endpoint;
 
@@ -66,7 +63,7 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
         };
         if (tailLog)
         {
-            request.Headers.Add(LogTypeHeader, "Tail");
+            request.Headers.Add(InvokeApiHeaders.LogType, "Tail");
         }
         await SignAsync(request, payload, cancellationToken);
 
@@ -77,11 +74,11 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
 
         return new InvokeOutcome(
             (int)response.StatusCode,
-            Header(response, FunctionErrorHeader),
+            Header(response, InvokeApiHeaders.FunctionError),
             body,
             stopwatch.Elapsed,
-            Header(response, RequestIdHeader),
-            Header(response, LogResultHeader) is { } log ? DecodeLog(log) : null);
+            Header(response, InvokeApiHeaders.RequestId),
+            Header(response, InvokeApiHeaders.LogResult) is { } log ? DecodeLog(log) : null);
     }
 
     /// <summary>Signs Host, Content-Type, every X-Amz- header and the body (the SDK adds X-Amz-Content-SHA256).</summary>

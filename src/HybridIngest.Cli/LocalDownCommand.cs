@@ -5,14 +5,19 @@ using static HybridIngest.Cli.SharedOptions;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid local down</c>: destroy the local stack and stop what <c>local up</c> started.</summary>
+/// <summary><c>hybrid local down</c>: stop what <c>local up</c> started (after a Terraform destroy with --destroy).</summary>
 public static class LocalDownCommand
 {
+    static readonly Option<bool> Destroy = new("--destroy")
+    {
+        Description = "Run 'terraform destroy' against the stack's moto_server before stopping it (not needed: moto_server keeps its resources in memory only; it shows the teardown you would run on AWS).",
+    };
+
     public static Command Create()
     {
-        var command = new Command("down", "Destroy the Terraform stack on the local moto_server and stop exactly the processes 'local up' started.")
+        var command = new Command("down", "Stop exactly the processes 'local up' started; moto_server's resources go with it.")
         {
-            StateDir,
+            StateDir, Destroy,
         };
         command.SetAction((result, ct) => CommandAction.Run(async () =>
         {
@@ -23,7 +28,7 @@ public static class LocalDownCommand
                 return ExitCode.Success;
             }
             using var cancellation = SignalSafe.Relay(ct);
-            await LocalCommand.Stack(result).DownAsync(cancellation.Token);
+            await LocalCommand.Stack(result).DownAsync(result.GetValue(Destroy), cancellation.Token);
             AnsiConsole.MarkupLine("[green]The local stack is down.[/]");
             return ExitCode.Success;
         }));

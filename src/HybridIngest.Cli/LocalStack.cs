@@ -1,7 +1,6 @@
 // One file for now: issue 11 item 2 splits it (moto launcher, stack orchestration, one class per started process).
 using System.IO.Compression;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
@@ -44,6 +43,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             throw new UserException(
                 $"A local stack is already up (since {running.StartedAt:u}, state in {state.StateFile}; Lambda endpoint {running.LambdaEndpoint}). Use it, or run 'hybrid local down' first.");
         }
+        RequireTools(options);
         RemoveLeftovers();
         var started = new List<LocalProcess>();
         try
@@ -99,19 +99,34 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     }
 
     /// <summary>
-    /// Destroys the Terraform stack on the stack's moto_server, then stops exactly the processes
-    /// <c>up</c> recorded (each only if it is still the process that was started). Returns false
-    /// when nothing was up.
+    /// The tools <c>up</c> needs, checked before it creates or starts anything: moto_server and
+    /// terraform, and dotnet and clang when the packages are due for a publish.
     /// </summary>
-    public async Task<bool> DownAsync(CancellationToken cancellationToken)
+    public void RequireTools(LocalUpOptions options)
+    {
+        Tool.Require(Tool.MotoServer, Tool.Terraform);
+        new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStale(HostArchitecture(), options.ArtifactsDirectory);
+    }
+
+    /// <summary>
+    /// Stops exactly the processes <c>up</c> recorded (each only if it is still the process that was
+    /// started). moto_server keeps every resource in memory, so stopping it removes them all; with
+    /// <paramref name="destroy"/> a <c>terraform destroy</c> against it runs first, as on AWS.
+    /// Returns false when nothing was up.
+    /// </summary>
+    public async Task<bool> DownAsync(bool destroy, CancellationToken cancellationToken)
     {
         if (state.Load() is not { } status)
         {
             return false;
         }
+        if (destroy)
+        {
+            Tool.Require(Tool.Terraform);
+        }
         var moto = status.Processes.FirstOrDefault(p => p.Name == Moto);
         Exception? destroyFailure = null;
-        if (moto is not null && ToDetached(moto).IsAlive && Terraform().HasState)
+        if (destroy && moto is not null && ToDetached(moto).IsAlive && Terraform().HasState)
         {
             try
             {
@@ -177,16 +192,8 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
 
     async Task<LocalProcess> StartMotoAsync(CancellationToken cancellationToken)
     {
-        DetachedProcess moto;
-        try
-        {
-            moto = DetachedProcess.Start("moto_server", ["-H", "127.0.0.1", "-p", "0"], LogFile(Moto));
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new UserException($"Could not start moto_server ({e.Message}). Install it with: pip install \"moto[server]\"", ExitCode.MissingTool);
-        }
-        var running = await WaitReadyAsync(moto, () => moto.WaitForLogLineAsync(MotoRunningOn(), ReadyTimeout, cancellationToken));
+        var moto = DetachedProcess.Start(Tool.MotoServer.Name, ["-H", "127.0.0.1", "-p", "0"], LogFile(Moto));
+        var running = await WaitReadyAsync(moto, () => moto.WaitForLogLineAsync(MotoServer.RunningOn(), ReadyTimeout, cancellationToken));
         var port = int.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         return Record(Moto, moto, port);
     }
@@ -225,7 +232,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         environment["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey;
         environment["AWS_SESSION_TOKEN"] = null;
         environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        environment["INGEST_ALLOWED_PRIVATE_CIDRS"] = AllowedPrivateCidrs;
+        environment[ServerSettingNames.AllowedPrivateCidrs] = AllowedPrivateCidrs;
 
         var server = DetachedProcess.Start(Path.Combine(directory, Packager.ServerExecutableName), [], LogFile(Server), environment, directory);
         var url = $"http://127.0.0.1:{port}";
@@ -237,7 +244,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency, CancellationToken cancellationToken)
     {
         var directory = Extract(artifacts.LambdaZip, "function", Packager.BootstrapName);
-        var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { ["SERVER_URL"] = serverUrl };
+        var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { [FunctionEnvironmentVariables.ServerUrl] = serverUrl };
         var config = new LocalLambdaHostConfig
         {
             FunctionName = outputs.FunctionName,
@@ -369,9 +376,6 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
 
     internal static DetachedProcess ToDetached(LocalProcess process) =>
         new(process.Pid, process.ProcessStartTicks, process.ProcessStartedAt, process.CommandLine, process.LogFile);
-
-    [GeneratedRegex(@"Running on http://127\.0\.0\.1:(\d+)")]
-    private static partial Regex MotoRunningOn();
 
     sealed record LocalArtifacts(string LambdaZip, string ServerZip)
     {

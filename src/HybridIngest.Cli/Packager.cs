@@ -25,7 +25,7 @@ public sealed record PackageResult(
 /// for Linux on one architecture, as <c>lambda.zip</c> and <c>server.zip</c> plus the unpacked
 /// <c>lambda/</c> and <c>server/</c> directories. Sources older than the outputs are not republished.
 /// </summary>
-/// <param name="searchPath">Where to look for the C toolchain (default: PATH).</param>
+/// <param name="searchPath">Where to look for dotnet and the C toolchain (default: PATH).</param>
 public sealed class Packager(string repositoryRoot, TextWriter log, string? searchPath = null)
 {
     public const string BootstrapName = "bootstrap";
@@ -64,13 +64,7 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
     {
         var rid = RuntimeIdentifier(architecture);
         var output = Path.GetFullPath(outputDirectory, repositoryRoot);
-        var result = new PackageResult(
-            architecture,
-            Path.Combine(output, "lambda.zip"),
-            Path.Combine(output, "server.zip"),
-            Path.Combine(output, "lambda"),
-            Path.Combine(output, "server"),
-            Rebuilt: true);
+        var result = Planned(architecture, output);
 
         if (IsUpToDate(result, output))
         {
@@ -91,6 +85,27 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         await File.WriteAllTextAsync(Path.Combine(output, ArchitectureMarker), architecture, cancellationToken);
         return result;
     }
+
+    /// <summary>
+    /// Throws <see cref="ExitCode.MissingTool"/> when the packages in <paramref name="outputDirectory"/> are due
+    /// for a publish and its toolchain is missing: for commands that check before they start anything.
+    /// </summary>
+    public void RequireToolchainIfStale(string architecture, string outputDirectory)
+    {
+        var output = Path.GetFullPath(outputDirectory, repositoryRoot);
+        if (!IsUpToDate(Planned(architecture, output), output))
+        {
+            CheckToolchain(architecture);
+        }
+    }
+
+    static PackageResult Planned(string architecture, string output) => new(
+        architecture,
+        Path.Combine(output, "lambda.zip"),
+        Path.Combine(output, "server.zip"),
+        Path.Combine(output, "lambda"),
+        Path.Combine(output, "server"),
+        Rebuilt: true);
 
     bool IsUpToDate(PackageResult result, string output)
     {
@@ -117,9 +132,9 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         return files.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Max();
     }
 
-    // Native AOT links with the platform's C toolchain: clang for this machine's architecture, and
-    // for the other one also the cross binutils and a sysroot (Debian: gcc-aarch64-linux-gnu and
-    // libc6-dev-arm64-cross). Returns the publish properties the toolchain needs.
+    // dotnet publishes; Native AOT links with the platform's C toolchain: clang for this machine's
+    // architecture, and for the other one also the cross binutils and a sysroot (Debian:
+    // gcc-aarch64-linux-gnu and libc6-dev-arm64-cross). Returns the publish properties the toolchain needs.
     string[] CheckToolchain(string architecture)
     {
         if (!OperatingSystem.IsLinux())
@@ -127,9 +142,14 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
             throw new UserException("hybrid package builds Linux Native AOT binaries and must run on Linux (Native AOT does not cross-compile between operating systems).", ExitCode.MissingTool);
         }
         var clang = new[] { "clang" }.Concat(Enumerable.Range(14, 8).Reverse().Select(v => $"clang-{v}")).FirstOrDefault(OnPath);
-        if (clang is null)
+        var missing = new[]
         {
-            throw new UserException("Native AOT needs clang and the zlib development files: apt-get install clang zlib1g-dev.", ExitCode.MissingTool);
+            OnPath(Tool.Dotnet.Name) ? null : Tool.Dotnet.NotFound,
+            clang is not null ? null : "Native AOT needs clang and the zlib development files: apt-get install clang zlib1g-dev.",
+        }.OfType<string>().ToList();
+        if (missing.Count > 0)
+        {
+            throw new UserException(string.Join(" ", missing), ExitCode.MissingTool);
         }
         var host = RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
         if (architecture == host)
@@ -150,9 +170,7 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         return clang == "clang" ? [] : [$"-p:CppCompilerAndLinker={clang}"];
     }
 
-    bool OnPath(string tool) =>
-        (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(directory => File.Exists(Path.Combine(directory, tool)));
+    bool OnPath(string tool) => Tool.IsOnPath(tool, searchPath);
 
     async Task PublishAsync(string project, string rid, string output, string[] extra, CancellationToken cancellationToken)
     {

@@ -45,3 +45,13 @@ public sealed record LambdaServiceError(
     [property: JsonPropertyName("Type")] string Type,
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("Reason")] string? Reason = null);
+
+/// <summary>The function's own environment variables, which Terraform and the local mode set.</summary>
+public static class FunctionEnvironmentVariables
+{
+    /// <summary>The server's base URL, e.g. http://10.0.1.10:8080.</summary>
+    public const string ServerUrl = "SERVER_URL";
+
+    /// <summary>The seed lab's name for <see cref="ServerUrl"/>, accepted too.</summary>
+    public const string LabServerUrl = "EC2_FLASK_URL";
+}

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace HybridIngest.Contracts;
@@ -20,4 +22,14 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(LocalLambdaHostConfig))]
 [JsonSerializable(typeof(StoredImagesFile))]
 [JsonSerializable(typeof(BenchResults))]
-public sealed partial class HybridIngestJsonContext : JsonSerializerContext;
+public sealed partial class HybridIngestJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The same shapes written for people and for tools that are not web pages: a quote inside a
+    /// string as <c>\"</c>, <c>+</c>, <c>&lt;</c> and non-ASCII letters as themselves, where
+    /// <see cref="Default"/> writes <c>\u0022</c>, <c>\u002B</c>… Never for JSON embedded in HTML.
+    /// Built on first use from <see cref="Default"/>'s options, so the two differ only in escaping.
+    /// </summary>
+    public static HybridIngestJsonContext Relaxed =>
+        field ??= new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -26,6 +26,25 @@ public static class RuntimeApiHeaders
     public const string ErrorContentType = "application/vnd.aws.lambda.error+json";
 }
 
+/// <summary>Header names of the Lambda Invoke API (<c>POST /2015-03-31/functions/{name}/invocations</c>).</summary>
+public static class InvokeApiHeaders
+{
+    public const string FunctionError = "X-Amz-Function-Error";
+    public const string ExecutedVersion = "X-Amz-Executed-Version";
+    public const string LogType = "X-Amz-Log-Type";
+    public const string LogResult = "X-Amz-Log-Result";
+    public const string InvocationType = "X-Amz-Invocation-Type";
+    public const string RequestId = "x-amzn-RequestId";
+    public const string ErrorType = "x-amzn-ErrorType";
+}
+
+/// <summary>Lambda's limits that the function and the local host both enforce.</summary>
+public static class LambdaLimits
+{
+    /// <summary>An invocation's event and its response: 6 MB each (synchronous invocations).</summary>
+    public const int MaxPayloadBytes = 6 * 1024 * 1024;
+}
+
 /// <summary>Environment variables Lambda gives a custom runtime.</summary>
 public static class LambdaEnvironmentVariables
 {

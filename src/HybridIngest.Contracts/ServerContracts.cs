@@ -93,3 +93,17 @@ public sealed record ServiceInfo(
     [property: JsonPropertyName("service")] string Service,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("endpoints")] IReadOnlyDictionary<string, string> Endpoints);
+
+/// <summary>Header names of the server's API.</summary>
+public static class ServerHeaders
+{
+    /// <summary>The caller's request id (the function sends its invocation's); echoed on every answer.</summary>
+    public const string RequestId = "X-Request-Id";
+}
+
+/// <summary>The server's setting names that other parts set (the local mode, tests and benchmarks).</summary>
+public static class ServerSettingNames
+{
+    /// <summary>Private CIDRs the server may download from (comma-separated); none by default.</summary>
+    public const string AllowedPrivateCidrs = "INGEST_ALLOWED_PRIVATE_CIDRS";
+}

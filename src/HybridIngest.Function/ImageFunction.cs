@@ -14,9 +14,6 @@ sealed class ImageFunction(ServerClient server)
 {
     public const string SuccessMessage = "Image processed successfully";
 
-    /// <summary>Lambda's limit on a synchronous invocation's payload (6 MB); a bigger event is refused unread.</summary>
-    public const int MaxEventBytes = 6 * 1024 * 1024;
-
     const int BadGateway = (int)System.Net.HttpStatusCode.BadGateway;
 
     const string EventShapes = "send {\"image_url\": \"https://…\"} or {\"body\": \"{\\\"image_url\\\": \\\"https://…\\\"}\"}";
@@ -27,7 +24,7 @@ sealed class ImageFunction(ServerClient server)
         var response = await RespondAsync(invocation, cancellationToken);
         JsonLog.Invocation(invocation.RequestId, response.Response.StatusCode, response.Body.Code, response.ImageUrl,
             response.Body.LambdaEc2CallTimeMs, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2));
-        return JsonSerializer.SerializeToUtf8Bytes(response.Response, HybridIngestJsonContext.Default.FunctionResponse);
+        return JsonSerializer.SerializeToUtf8Bytes(response.Response, HybridIngestJsonContext.Relaxed.FunctionResponse);
     }
 
     async Task<(FunctionResponse Response, FunctionResponseBody Body, string? ImageUrl)> RespondAsync(Invocation invocation, CancellationToken cancellationToken)
@@ -94,9 +91,9 @@ sealed class ImageFunction(ServerClient server)
     /// <summary>The image URL, or null with a problem that tells the caller what to send.</summary>
     static string? ReadImageUrl(byte[] payload, out string problem)
     {
-        if (payload.Length > MaxEventBytes)
+        if (payload.Length > LambdaLimits.MaxPayloadBytes)
         {
-            problem = $"The event is {payload.Length} bytes, more than Lambda's {MaxEventBytes}-byte limit: {EventShapes}.";
+            problem = $"The event is {payload.Length} bytes, more than Lambda's {LambdaLimits.MaxPayloadBytes}-byte limit: {EventShapes}.";
             return null;
         }
         try
@@ -125,5 +122,5 @@ sealed class ImageFunction(ServerClient server)
         json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     static FunctionResponse Respond(int statusCode, FunctionResponseBody body) =>
-        new(statusCode, JsonSerializer.Serialize(body, HybridIngestJsonContext.Default.FunctionResponseBody));
+        new(statusCode, JsonSerializer.Serialize(body, HybridIngestJsonContext.Relaxed.FunctionResponseBody));
 }

@@ -98,7 +98,7 @@ sealed class ServerClient(HttpClient http, Uri processImageUri)
             using var message = new HttpRequestMessage(HttpMethod.Post, processImageUri) { Content = content };
             if (requestId is not null)
             {
-                message.Headers.Add("X-Request-Id", requestId);
+                message.Headers.Add(ServerHeaders.RequestId, requestId);
             }
             try
             {

@@ -13,14 +13,6 @@ namespace HybridIngest.LocalLambda;
 /// </summary>
 static class InvokeApiEndpoints
 {
-    public const string FunctionErrorHeader = "X-Amz-Function-Error";
-    public const string ExecutedVersionHeader = "X-Amz-Executed-Version";
-    public const string LogTypeHeader = "X-Amz-Log-Type";
-    public const string LogResultHeader = "X-Amz-Log-Result";
-    public const string InvocationTypeHeader = "X-Amz-Invocation-Type";
-    public const string RequestIdHeader = "x-amzn-RequestId";
-    public const string ErrorTypeHeader = "x-amzn-ErrorType";
-
     public static IEndpointRouteBuilder MapInvokeApi(this IEndpointRouteBuilder app, EnvironmentPool pool, LocalLambdaOptions options)
     {
         app.MapPost("/2015-03-31/functions/{name}/invocations", context => InvokeAsync(context, pool, options));
@@ -30,7 +22,7 @@ static class InvokeApiEndpoints
     static async Task InvokeAsync(HttpContext context, EnvironmentPool pool, LocalLambdaOptions options)
     {
         var requestId = Guid.NewGuid().ToString();
-        context.Response.Headers[RequestIdHeader] = requestId;
+        context.Response.Headers[InvokeApiHeaders.RequestId] = requestId;
 
         var name = (string)context.Request.RouteValues["name"]!;
         if (!NamesFunction(name, options))
@@ -39,7 +31,7 @@ static class InvokeApiEndpoints
                 $"Function not found: {FunctionArn(name, options)}");
             return;
         }
-        var invocationType = context.Request.Headers[InvocationTypeHeader].FirstOrDefault() ?? "RequestResponse";
+        var invocationType = context.Request.Headers[InvokeApiHeaders.InvocationType].FirstOrDefault() ?? "RequestResponse";
         if (invocationType == "DryRun")
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -51,11 +43,11 @@ static class InvokeApiEndpoints
                 $"The local Lambda host serves only RequestResponse invocations, not {invocationType}.");
             return;
         }
-        var payload = await RuntimeApiEndpoints.ReadBodyAsync(context.Request, RuntimeApiEndpoints.MaxPayloadBytes);
+        var payload = await RuntimeApiEndpoints.ReadBodyAsync(context.Request, LambdaLimits.MaxPayloadBytes);
         if (payload is null)
         {
             await ServiceErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "RequestTooLargeException",
-                $"Request must be smaller than {RuntimeApiEndpoints.MaxPayloadBytes} bytes for the InvokeFunction operation");
+                $"Request must be smaller than {LambdaLimits.MaxPayloadBytes} bytes for the InvokeFunction operation");
             return;
         }
         if (payload.Length == 0)
@@ -77,14 +69,14 @@ static class InvokeApiEndpoints
             return;
         }
 
-        context.Response.Headers[ExecutedVersionHeader] = LocalLambdaHost.Version;
+        context.Response.Headers[InvokeApiHeaders.ExecutedVersion] = LocalLambdaHost.Version;
         if (result.FunctionError is { } functionError)
         {
-            context.Response.Headers[FunctionErrorHeader] = functionError;
+            context.Response.Headers[InvokeApiHeaders.FunctionError] = functionError;
         }
-        if (string.Equals(context.Request.Headers[LogTypeHeader], "Tail", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(context.Request.Headers[InvokeApiHeaders.LogType], "Tail", StringComparison.OrdinalIgnoreCase))
         {
-            context.Response.Headers[LogResultHeader] = Convert.ToBase64String(Encoding.UTF8.GetBytes(invocation.LogTail()));
+            context.Response.Headers[InvokeApiHeaders.LogResult] = Convert.ToBase64String(Encoding.UTF8.GetBytes(invocation.LogTail()));
         }
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(result.Payload, context.RequestAborted);
@@ -119,7 +111,7 @@ static class InvokeApiEndpoints
     static Task ServiceErrorAsync(HttpContext context, int status, string errorType, string message, string? reason = null)
     {
         context.Response.StatusCode = status;
-        context.Response.Headers[ErrorTypeHeader] = errorType;
+        context.Response.Headers[InvokeApiHeaders.ErrorType] = errorType;
         context.Response.ContentType = "application/json";
         return context.Response.Body.WriteAsync(
             JsonSerializer.SerializeToUtf8Bytes(new LambdaServiceError("User", message, reason), HybridIngestJsonContext.Default.LambdaServiceError),

@@ -14,9 +14,6 @@ namespace HybridIngest.LocalLambda;
 /// </summary>
 static class RuntimeApiEndpoints
 {
-    /// <summary>Lambda's limit for a synchronous response (6 MB).</summary>
-    public const int MaxPayloadBytes = 6 * 1024 * 1024;
-
     const string Prefix = "/{environment}/";
 
     public static IEndpointRouteBuilder MapRuntimeApi(this IEndpointRouteBuilder app, EnvironmentPool pool, LocalLambdaOptions options)
@@ -69,11 +66,11 @@ static class RuntimeApiEndpoints
             return;
         }
         var requestId = (string)context.Request.RouteValues["requestId"]!;
-        var body = await ReadBodyAsync(context.Request, MaxPayloadBytes);
+        var body = await ReadBodyAsync(context.Request, LambdaLimits.MaxPayloadBytes);
         if (body is null)
         {
             // As Lambda: the runtime is told, and the invocation ends with a function error.
-            var message = $"Response payload size exceeded maximum allowed payload size ({MaxPayloadBytes} bytes).";
+            var message = $"Response payload size exceeded maximum allowed payload size ({LambdaLimits.MaxPayloadBytes} bytes).";
             environment.Complete(requestId, InvocationResult.Error(JsonSerializer.SerializeToUtf8Bytes(
                 new LambdaError(message, "Function.ResponseSizeTooLarge"), HybridIngestJsonContext.Default.LambdaError)));
             await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge", message);
@@ -100,7 +97,7 @@ static class RuntimeApiEndpoints
             await EnvironmentGoneAsync(context);
             return;
         }
-        environment.FailInit(await ReadBodyAsync(context.Request, MaxPayloadBytes) ?? []);
+        environment.FailInit(await ReadBodyAsync(context.Request, LambdaLimits.MaxPayloadBytes) ?? []);
         await AcceptedAsync(context);
     }
 

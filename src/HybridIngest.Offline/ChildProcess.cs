@@ -16,12 +16,12 @@ public static class ChildProcess
     /// within 60 s, it is killed and the error carries what it printed.
     /// </summary>
     /// <param name="name">How errors name the process.</param>
-    /// <param name="standardError">Receives each line the process writes to stderr, for as long as it runs.</param>
+    /// <param name="output">Receives each line the process writes (stdout and stderr), for as long as it runs.</param>
     public static async Task<(Process Process, Match Ready)> StartAsync(
         ProcessStartInfo start,
         Regex ready,
         string name,
-        Action<string>? standardError,
+        Action<string>? output,
         CancellationToken cancellationToken)
     {
         start.RedirectStandardOutput = true;
@@ -30,37 +30,32 @@ public static class ChildProcess
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
 
         var matched = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new ConcurrentQueue<string>();
+        var printed = new ConcurrentQueue<string>();
         void OnLine(string line)
         {
             if (matched.Task.IsCompleted)
             {
                 return;
             }
-            output.Enqueue(line);
+            printed.Enqueue(line);
             if (ready.Match(line) is { Success: true } match)
             {
                 matched.TrySetResult(match);
             }
         }
-        process.OutputDataReceived += (_, e) =>
+        void OnData(object sender, DataReceivedEventArgs e)
         {
             if (e.Data is not null)
             {
                 OnLine(e.Data);
+                output?.Invoke(e.Data);
             }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                OnLine(e.Data);
-                standardError?.Invoke(e.Data);
-            }
-        };
+        }
+        process.OutputDataReceived += OnData;
+        process.ErrorDataReceived += OnData;
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => matched.TrySetException(new InvalidOperationException(
-            $"{name} exited with code {process.ExitCode} before serving:{Environment.NewLine}{string.Join(Environment.NewLine, output)}"));
+            $"{name} exited with code {process.ExitCode} before serving:{Environment.NewLine}{string.Join(Environment.NewLine, printed)}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -73,7 +68,7 @@ public static class ChildProcess
             Kill(process);
             process.Dispose();
             throw new TimeoutException(
-                $"{name} did not get ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
+                $"{name} did not get ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{string.Join(Environment.NewLine, printed)}");
         }
         catch
         {

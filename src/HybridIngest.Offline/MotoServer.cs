@@ -36,7 +36,7 @@ public sealed partial class MotoServer : IAsyncDisposable
         var start = new ProcessStartInfo(executable) { ArgumentList = { "-H", "127.0.0.1", "-p", "0" } };
         try
         {
-            var (process, running) = await ChildProcess.StartAsync(start, RunningOn(), executable, standardError: null, cancellationToken);
+            var (process, running) = await ChildProcess.StartAsync(start, RunningOn(), executable, output: null, cancellationToken);
             return new MotoServer(process, int.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -69,6 +69,7 @@ public sealed partial class MotoServer : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The line moto_server prints once it serves, with its port.</summary>
     [GeneratedRegex(@"Running on http://127\.0\.0\.1:(\d+)")]
-    private static partial Regex RunningOn();
+    public static partial Regex RunningOn();
 }

@@ -90,31 +90,11 @@ public static class SampleImages
         var typeBytes = Encoding.ASCII.GetBytes(type);
         output.Write(typeBytes);
         output.Write(data);
-        var crc = Crc32.Update(Crc32.Update(0xFFFFFFFF, typeBytes), data) ^ 0xFFFFFFFF;
-        BinaryPrimitives.WriteUInt32BigEndian(word, crc);
+        var crc = new System.IO.Hashing.Crc32(); // PNG's CRC-32 (ISO 3309) over the type and the data
+        crc.Append(typeBytes);
+        crc.Append(data);
+        BinaryPrimitives.WriteUInt32BigEndian(word, crc.GetCurrentHashAsUInt32());
         output.Write(word);
-    }
-
-    static class Crc32
-    {
-        static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
-        {
-            var c = (uint)n;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-            }
-            return c;
-        }).ToArray();
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            foreach (var b in data)
-            {
-                crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            }
-            return crc;
-        }
     }
 
     // ---- JPEG: baseline, one grey component, every 8x8 block flat (a DC coefficient and EOB). ----

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.Offline;
 
@@ -26,11 +27,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// published executable) with <c>--urls http://127.0.0.1:0</c> and <paramref name="environment"/>
     /// on top of this process's, and returns once it logs the address it listens on.
     /// </summary>
-    /// <param name="standardError">Receives each line the server writes to stderr (its stdout is its request log).</param>
+    /// <param name="output">Receives each line the server writes (stdout, its log, and stderr).</param>
     public static async Task<ServerProcess> StartAsync(
         string server,
         IReadOnlyDictionary<string, string> environment,
-        Action<string>? standardError = null,
+        Action<string>? output = null,
         CancellationToken cancellationToken = default)
     {
         var start = server.EndsWith(".dll", StringComparison.Ordinal)
@@ -42,7 +43,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             start.Environment[name] = value;
         }
-        var (process, listening) = await ChildProcess.StartAsync(start, ListeningOn(), $"The server ({server})", standardError, cancellationToken);
+        var (process, listening) = await ChildProcess.StartAsync(start, ListeningOn(), $"The server ({server})", output, cancellationToken);
         return new ServerProcess(process, new Uri(listening.Groups[1].Value + "/"));
     }
 
@@ -58,8 +59,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
         ["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey,
         ["AWS_REGION"] = "us-east-1",
-        ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
+        [ServerSettingNames.AllowedPrivateCidrs] = "127.0.0.1/32",
     };
+
+    /// <summary>Completes when the server's process has exited (after a signal, say).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

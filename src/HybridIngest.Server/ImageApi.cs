@@ -13,7 +13,6 @@ namespace HybridIngest.Server;
 /// <summary><c>POST /process-image</c>: download the image at a URL and store it in S3.</summary>
 public static partial class ImageApi
 {
-    public const string RequestIdHeader = "X-Request-Id";
     /// <summary>The concurrency limit every ingest endpoint shares (INGEST_MAX_CONCURRENT_REQUESTS).</summary>
     internal const string ConcurrencyPolicy = "process-image";
 
@@ -70,7 +69,7 @@ public static partial class ImageApi
         ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = ValidRequestId(context.Request.Headers[RequestIdHeader].ToString());
+        var requestId = ValidRequestId(context.Request.Headers[ServerHeaders.RequestId].ToString());
         var measurements = new IngestMeasurements();
         string? originHost = null;
         (string Outcome, int Status, string? Detail) logged = ("internal_error", 500, "unexpected failure");
@@ -83,7 +82,7 @@ public static partial class ImageApi
                     "request_id must be 1 to 128 letters, digits or . _ : -");
             }
             requestId ??= Guid.NewGuid().ToString("N");
-            context.Response.Headers[RequestIdHeader] = requestId;
+            context.Response.Headers[ServerHeaders.RequestId] = requestId;
             if (string.IsNullOrWhiteSpace(request.ImageUrl))
             {
                 throw new IngestException(ErrorCodes.InvalidRequest, "image_url is required: {\"image_url\": \"https://...\"}");
@@ -99,7 +98,7 @@ public static partial class ImageApi
         catch (IngestException failure)
         {
             requestId ??= Guid.NewGuid().ToString("N");
-            context.Response.Headers[RequestIdHeader] = requestId;
+            context.Response.Headers[ServerHeaders.RequestId] = requestId;
             logged = (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
             return Problems.Result(Problems.Create(failure, requestId));
         }
@@ -153,8 +152,8 @@ public static partial class ImageApi
     /// <summary>The caller's <c>X-Request-Id</c> when valid, else a new one; echoed in the response.</summary>
     internal static string AssignRequestId(HttpContext context)
     {
-        var requestId = ValidRequestId(context.Request.Headers[RequestIdHeader].ToString()) ?? Guid.NewGuid().ToString("N");
-        context.Response.Headers[RequestIdHeader] = requestId;
+        var requestId = ValidRequestId(context.Request.Headers[ServerHeaders.RequestId].ToString()) ?? Guid.NewGuid().ToString("N");
+        context.Response.Headers[ServerHeaders.RequestId] = requestId;
         return requestId;
     }
 

@@ -43,6 +43,8 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.ResultsJson)));
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.LatencyDistributionPng)));
 
+        // The demo shows the teardown as on AWS: terraform destroy, then the processes stopped.
+        Assert.Contains("$ terraform destroy", File.ReadAllText(Path.Combine(_stateDirectory, "logs", "terraform.log")), StringComparison.Ordinal);
         Assert.Empty(StackLeftovers.AliveOf(stack));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
     }

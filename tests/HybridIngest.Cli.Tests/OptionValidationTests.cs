@@ -52,6 +52,7 @@ public sealed class OptionValidationTests : IDisposable
         ["local up --artifacts"] = AnyButEmpty,
         ["local up --max-concurrency"] = [],
         ["local down --state-dir"] = AnyButEmpty,
+        ["local down --destroy"] = [Flag],
         ["local status --state-dir"] = AnyButEmpty,
         ["local status --json"] = [Flag],
         ["local lambda-host --config"] = AnyButEmpty,

@@ -35,6 +35,7 @@ public sealed class PackagerTests : IDisposable
         var error = await Assert.ThrowsAsync<UserException>(() => packager.PackageAsync("x86_64", Path.Combine(_directory, "artifacts"), CancellationToken.None));
 
         Assert.Equal(ExitCode.MissingTool, error.ExitCode);
+        Assert.Contains(Tool.Dotnet.NotFound, error.Message, StringComparison.Ordinal);
         Assert.Contains("apt-get install clang", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_directory, "artifacts")));
     }
@@ -42,8 +43,9 @@ public sealed class PackagerTests : IDisposable
     [Fact]
     public async Task SaysWhatIsMissingToCrossCompile()
     {
-        // clang alone: enough for this machine's architecture, not for the other one.
+        // dotnet and clang alone: enough for this machine's architecture, not for the other one.
         var path = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
+        File.WriteAllText(Path.Combine(path, "dotnet"), "");
         File.WriteAllText(Path.Combine(path, "clang"), "");
         var other = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "x86_64" : "arm64";
         var packager = new Packager(Packager.FindRepositoryRoot(AppContext.BaseDirectory), TextWriter.Null, searchPath: path);
@@ -52,6 +54,7 @@ public sealed class PackagerTests : IDisposable
 
         Assert.Equal(ExitCode.MissingTool, error.ExitCode);
         Assert.Contains("binutils", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not on PATH", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class HostileEventTests
 {
     const string ImageUrl = "https://images.example/cat.png";
     const string StoredJson = """{"success":true,"message":"Image processed successfully","image_id":"abc","key":"images/abc.png"}""";
-    const int SixMegabytes = ImageFunction.MaxEventBytes;
+    const int SixMegabytes = LambdaLimits.MaxPayloadBytes;
 
     static readonly HttpClient Http = ServerClient.CreateHttpClient();
 

@@ -45,8 +45,27 @@ public sealed class ImageFunctionTests
         var request = JsonSerializer.Deserialize(received.Body, HybridIngestJsonContext.Default.ProcessImageRequest)!;
         Assert.Equal(ImageUrl, request.ImageUrl);
         Assert.Equal("req-1", request.RequestId);
-        Assert.Equal("req-1", received.Header("X-Request-Id"));
+        Assert.Equal("req-1", received.Header(ServerHeaders.RequestId));
         Assert.True(DateTimeOffset.TryParse(request.Timestamp, out _));
+    }
+
+    [Fact]
+    public async Task WritesItsAnswerWithReadableEscapingAsTheAwsCliSavesIt()
+    {
+        const string url = "https://images.example/a+b.png?x=1&y=<2>";
+        const string stored = """{"success":true,"message":"Image \"a+b\" stored","key":"images/é+1.png"}""";
+        await using var server = await StandInServer.StartAsync(context => Answer(context, 200, stored));
+        var function = new ImageFunction(new ServerClient(Http, new Uri(server.BaseUri, "process-image")));
+        var invocation = new Invocation("req-1", DateTimeOffset.UtcNow.AddSeconds(30), null, null,
+            Encoding.UTF8.GetBytes($$"""{"image_url":"{{url}}"}"""));
+
+        var written = Encoding.UTF8.GetString(await function.HandleAsync(invocation, CancellationToken.None));
+
+        // The body is a JSON string inside JSON: its quotes are \" and its '+', '<', 'é' themselves.
+        Assert.DoesNotContain("\\u00", written, StringComparison.Ordinal);
+        Assert.Contains("\\\"key\\\":\\\"images/é+1.png\\\"", written, StringComparison.Ordinal);
+        var body = JsonDocument.Parse(JsonSerializer.Deserialize(written, HybridIngestJsonContext.Default.FunctionResponse)!.Body).RootElement;
+        Assert.Equal("images/é+1.png", body.GetProperty("result").GetProperty("key").GetString());
     }
 
     [Fact]

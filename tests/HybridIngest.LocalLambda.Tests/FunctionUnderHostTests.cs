@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HybridIngest.Contracts;
 using HybridIngest.Offline;
 
 namespace HybridIngest.LocalLambda.Tests;
@@ -24,7 +25,7 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
         for (var i = 0; i < images.Count; i++)
         {
             Assert.Equal(200, answers[i].Status);
-            Assert.Null(answers[i].Header("X-Amz-Function-Error"));
+            Assert.Null(answers[i].Header(InvokeApiHeaders.FunctionError));
             var response = JsonDocument.Parse(answers[i].Body).RootElement;
             Assert.Equal(200, response.GetProperty("statusCode").GetInt32());
             var body = JsonDocument.Parse(response.GetProperty("body").GetString()!).RootElement;
@@ -97,7 +98,7 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
         var answer = await Invoker.InvokeAsync(stack.Host, """{"image_url": 42}""");
 
         Assert.Equal(200, answer.Status);
-        Assert.Null(answer.Header("X-Amz-Function-Error"));
+        Assert.Null(answer.Header(InvokeApiHeaders.FunctionError));
         var response = JsonDocument.Parse(answer.Body).RootElement;
         Assert.Equal(400, response.GetProperty("statusCode").GetInt32());
         Assert.Contains("\"code\":\"invalid_request\"", response.GetProperty("body").GetString(), StringComparison.Ordinal);
@@ -114,7 +115,7 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
 
         var answer = await Invoker.InvokeAsync(host, """{"image_url":"https://images.example/a.png"}""");
 
-        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Unhandled", answer.Header(InvokeApiHeaders.FunctionError));
         var error = JsonDocument.Parse(answer.Body).RootElement;
         Assert.Equal("Runtime.InvalidConfiguration", error.GetProperty("errorType").GetString());
         Assert.Contains("SERVER_URL is not set", error.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);

@@ -1,6 +1,6 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using HybridIngest.Contracts;
 using HybridIngest.Offline;
 
 namespace HybridIngest.LocalLambda.Tests;
@@ -41,8 +41,7 @@ public sealed class IngestStack : IAsyncLifetime
     {
         var bootstrap = Bootstraps.PublishedAsync();
         _moto = await MotoServer.StartAsync();
-        S3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-            new AmazonS3Config { ServiceURL = _moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        S3 = EmulatorS3.CreateClient(_moto.Endpoint);
         await S3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         _origin = await ImageOrigin.StartAsync();
         var settings = ServerProcess.LocalSettings(_moto.Endpoint, Bucket);
@@ -52,7 +51,7 @@ public sealed class IngestStack : IAsyncLifetime
         {
             FunctionName = FunctionName,
             BootstrapPath = await bootstrap,
-            Environment = new Dictionary<string, string> { ["SERVER_URL"] = _server.BaseUrl.ToString().TrimEnd('/') },
+            Environment = new Dictionary<string, string> { [FunctionEnvironmentVariables.ServerUrl] = _server.BaseUrl.ToString().TrimEnd('/') },
             TimeoutSeconds = 30,
             MaxConcurrency = 16,
             Log = Log.Write,

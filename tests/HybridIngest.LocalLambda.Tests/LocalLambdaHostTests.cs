@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.LocalLambda.Tests;
 
@@ -58,7 +59,7 @@ public sealed class LocalLambdaHostTests
         Assert.Equal(200, answer.Status);
         Assert.Equal("""{"image_url":"https://images.example/a.png"}""", answer.Body);
         Assert.Equal("$LATEST", answer.Header("X-Amz-Executed-Version"));
-        Assert.Null(answer.Header("X-Amz-Function-Error"));
+        Assert.Null(answer.Header(InvokeApiHeaders.FunctionError));
         Assert.NotNull(answer.Header("x-amzn-RequestId"));
     }
 
@@ -72,7 +73,7 @@ public sealed class LocalLambdaHostTests
             curl -sS -o /dev/null --data-binary "@$work/out" "$api/invocation/$id/response"
             """;
         var bootstrap = Bootstraps.Script(handler);
-        await using var host = await StartAsync(bootstrap, environment: new() { ["SERVER_URL"] = "http://10.0.1.10:8080" });
+        await using var host = await StartAsync(bootstrap, environment: new() { [FunctionEnvironmentVariables.ServerUrl] = "http://10.0.1.10:8080" });
 
         var body = JsonDocument.Parse((await Invoker.InvokeAsync(host, "{}")).Body).RootElement;
 
@@ -98,7 +99,7 @@ public sealed class LocalLambdaHostTests
         var answer = await Invoker.InvokeAsync(host, "{}");
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Unhandled", answer.Header(InvokeApiHeaders.FunctionError));
         Assert.Equal("it broke", JsonDocument.Parse(answer.Body).RootElement.GetProperty("errorMessage").GetString());
     }
 
@@ -114,7 +115,7 @@ public sealed class LocalLambdaHostTests
 
         var answer = await Invoker.InvokeAsync(host, "{}");
 
-        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Unhandled", answer.Header(InvokeApiHeaders.FunctionError));
         Assert.Equal("Function.ResponseSizeTooLarge", JsonDocument.Parse(answer.Body).RootElement.GetProperty("errorType").GetString());
         await _log.WaitForAsync(l => l == "response answered 413");
         Assert.Single(host.EnvironmentProcessIds);
@@ -151,7 +152,7 @@ public sealed class LocalLambdaHostTests
         var answer = await Invoker.InvokeAsync(host, "{}", tail: true);
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Unhandled", answer.Header(InvokeApiHeaders.FunctionError));
         var error = JsonDocument.Parse(answer.Body).RootElement;
         Assert.Equal("Sandbox.Timedout", error.GetProperty("errorType").GetString());
         Assert.EndsWith("Task timed out after 1.00 seconds", error.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
@@ -225,7 +226,7 @@ public sealed class LocalLambdaHostTests
 
         var answer = await Invoker.InvokeAsync(host, "{}", tail: true);
 
-        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Unhandled", answer.Header(InvokeApiHeaders.FunctionError));
         Assert.Equal("Runtime.InvalidConfiguration", JsonDocument.Parse(answer.Body).RootElement.GetProperty("errorType").GetString());
         Assert.Contains("Init Duration: ", answer.LogTail, StringComparison.Ordinal);
         Assert.Empty(host.EnvironmentProcessIds);
@@ -239,7 +240,7 @@ public sealed class LocalLambdaHostTests
         var answer = await Invoker.InvokeAsync(host, "{}");
 
         var error = JsonDocument.Parse(answer.Body).RootElement;
-        Assert.Equal("Unhandled", answer.Header("X-Amz-Function-Error"));
+        Assert.Equal("Unhandled", answer.Header(InvokeApiHeaders.FunctionError));
         Assert.Equal("Runtime.ExitError", error.GetProperty("errorType").GetString());
         Assert.EndsWith("Runtime exited with error: exit status 3", error.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
         Assert.Empty(host.EnvironmentProcessIds);

@@ -30,7 +30,7 @@ public sealed class FailureTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Equal((int)status, problem.Status);
         Assert.False(problem.Success);
         Assert.StartsWith(problem.Title, problem.Error);
-        Assert.Equal(answer.Headers.GetValues("X-Request-Id").Single(), problem.RequestId);
+        Assert.Equal(answer.Headers.GetValues(ServerHeaders.RequestId).Single(), problem.RequestId);
         Assert.DoesNotContain("   at ", text);
         Assert.Empty(await moto.KeysAsync());
         Assert.Equal(0, await moto.OpenMultipartUploadsAsync());
@@ -151,7 +151,7 @@ public sealed class FailureTests(MotoFixture moto) : IClassFixture<MotoFixture>
     [Fact]
     public async Task RefusesMetadataAddress()
     {
-        await using var server = moto.StartServer(new Dictionary<string, string> { ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "" });
+        await using var server = moto.StartServer(new Dictionary<string, string> { [ServerSettingNames.AllowedPrivateCidrs] = "" });
         using var answer = await PostAsync(server, "http://169.254.169.254/latest/meta-data/iam/security-credentials/");
         await AssertProblemAsync(answer, ErrorCodes.BlockedDestination, HttpStatusCode.Forbidden);
     }
@@ -164,7 +164,7 @@ public sealed class FailureTests(MotoFixture moto) : IClassFixture<MotoFixture>
         {
             BeforeResponse = _ => { Interlocked.Increment(ref requests); return Task.CompletedTask; },
         });
-        await using var server = moto.StartServer(new Dictionary<string, string> { ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "" });
+        await using var server = moto.StartServer(new Dictionary<string, string> { [ServerSettingNames.AllowedPrivateCidrs] = "" });
         using var answer = await PostAsync(server, url.ToString());
         var problem = await AssertProblemAsync(answer, ErrorCodes.BlockedDestination, HttpStatusCode.Forbidden);
         Assert.Contains("loopback", problem.Detail);

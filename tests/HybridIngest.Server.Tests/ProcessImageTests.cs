@@ -41,7 +41,7 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         Assert.Equal(image.Bytes.Length, body.FileSize);
         Assert.Equal(sha256, body.Sha256);
         Assert.Equal($"test-{name}", body.RequestId);
-        Assert.Equal($"test-{name}", answer.Headers.GetValues("X-Request-Id").Single());
+        Assert.Equal($"test-{name}", answer.Headers.GetValues(ServerHeaders.RequestId).Single());
 
         using var stored = await moto.S3.GetObjectAsync(new GetObjectRequest { BucketName = MotoFixture.Bucket, Key = body.Key, ChecksumMode = ChecksumMode.ENABLED });
         using var bytes = new MemoryStream();
@@ -85,7 +85,7 @@ public sealed class ProcessImageTests(MotoFixture moto) : IClassFixture<MotoFixt
         {
             Content = JsonContent.Create(new ProcessImageRequest(url.ToString()), HybridIngestJsonContext.Default.ProcessImageRequest),
         };
-        request.Headers.Add("X-Request-Id", "from-header-42");
+        request.Headers.Add(ServerHeaders.RequestId, "from-header-42");
 
         using var answer = await server.Client.SendAsync(request);
 

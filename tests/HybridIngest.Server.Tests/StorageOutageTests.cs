@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Amazon.Runtime;
-using Amazon.S3;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
@@ -15,8 +13,7 @@ public sealed class StorageOutageTests
     public async Task ReportsUnreachableS3AsStorageFailedAndNotReady()
     {
         await using var moto = await MotoServer.StartAsync();
-        using (var s3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-            new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" }))
+        using (var s3 = EmulatorS3.CreateClient(moto.Endpoint))
         {
             await s3.PutBucketAsync(MotoFixture.Bucket);
         }

@@ -53,7 +53,7 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
     async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(stateDirectory);
-        var start = new ProcessStartInfo("terraform")
+        var start = new ProcessStartInfo(Tool.Terraform.Name)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -78,9 +78,10 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
         {
             process = Process.Start(start)!;
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (System.ComponentModel.Win32Exception)
         {
-            throw new UserException($"Could not run terraform ({e.Message}). Install Terraform >= 1.8 and put it on PATH.", ExitCode.MissingTool);
+            // Checked before the command started anything; gone since.
+            throw new UserException(Tool.Terraform.NotFound, ExitCode.MissingTool);
         }
         using (process)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using HybridIngest.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace HybridIngest.Server.Security;
@@ -136,7 +137,7 @@ public sealed class DestinationPolicy(IOptions<DestinationPolicyOptions> options
         {
             if (range.Contains(judged))
                 return $"{shown} is {what} ({range}); only public addresses are allowed unless " +
-                       $"{DestinationPolicyOptions.AllowedPrivateCidrsKey} covers it";
+                       $"{ServerSettingNames.AllowedPrivateCidrs} covers it";
         }
         if (judged.AddressFamily == AddressFamily.InterNetworkV6 && !GlobalUnicast.Contains(judged))
             return $"{shown} is not a global unicast IPv6 address ({GlobalUnicast})";

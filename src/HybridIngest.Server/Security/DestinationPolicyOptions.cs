@@ -1,11 +1,11 @@
 using System.Net;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.Server.Security;
 
 /// <summary>The settings of <see cref="DestinationPolicy"/>, read from the environment at start.</summary>
 public sealed record DestinationPolicyOptions
 {
-    public const string AllowedPrivateCidrsKey = "INGEST_ALLOWED_PRIVATE_CIDRS";
     public const string AllowedPortsKey = "INGEST_ALLOWED_PORTS";
 
     /// <summary>
@@ -31,7 +31,7 @@ public static class DestinationPolicyServiceCollectionExtensions
             .Configure<IConfiguration>((options, configuration) =>
             {
                 options.AllowedPrivateNetworks = Entries(configuration,
-                    DestinationPolicyOptions.AllowedPrivateCidrsKey, ParseCidr,
+                    ServerSettingNames.AllowedPrivateCidrs, ParseCidr,
                     "comma-separated CIDR ranges, e.g. 127.0.0.0/8,fd00::/8 (one host: 10.0.0.5/32)");
                 options.ExtraAllowedPorts = Entries(configuration,
                     DestinationPolicyOptions.AllowedPortsKey, ParsePort,

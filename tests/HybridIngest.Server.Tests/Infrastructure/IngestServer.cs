@@ -1,3 +1,4 @@
+using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -42,7 +43,7 @@ public sealed class IngestServer : IAsyncDisposable
             ["S3_BUCKET"] = bucket,
             ["AWS_REGION"] = "us-east-1",
             ["AWS_ENDPOINT_URL_S3"] = s3Endpoint.ToString(),
-            ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32",
+            [ServerSettingNames.AllowedPrivateCidrs] = "127.0.0.1/32",
             ["Logging:LogLevel:Default"] = "Warning", // keep the test output readable
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())

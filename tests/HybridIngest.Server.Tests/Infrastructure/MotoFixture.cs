@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Offline;
@@ -21,8 +20,7 @@ public sealed class MotoFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Moto = await MotoServer.StartAsync();
-        S3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
-            new AmazonS3Config { ServiceURL = Moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        S3 = EmulatorS3.CreateClient(Moto.Endpoint);
         await S3.PutBucketAsync(Bucket);
         Origin = await ImageOrigin.StartAsync();
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using HybridIngest.Contracts;
 using HybridIngest.Server.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,7 @@ public class DestinationPolicyOptionsTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            [DestinationPolicyOptions.AllowedPrivateCidrsKey] = allowedCidrs,
+            [ServerSettingNames.AllowedPrivateCidrs] = allowedCidrs,
             [DestinationPolicyOptions.AllowedPortsKey] = allowedPorts,
         });
         builder.Services.AddDestinationPolicy();

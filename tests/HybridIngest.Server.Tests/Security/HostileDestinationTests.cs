@@ -79,7 +79,7 @@ public sealed class HostileDestinationTests(MotoFixture moto) : IClassFixture<Mo
     [InlineData("IPv6 metadata under an allowed fd00::/8", "http://[fd00:ec2::254]/latest/meta-data/", "fd00::/8")]
     public async Task RefusesMetadataAddressEvenWhenAllowlisted(string kind, string url, string allowed)
     {
-        await AssertBlockedAsync(kind, url, new Dictionary<string, string> { ["INGEST_ALLOWED_PRIVATE_CIDRS"] = allowed });
+        await AssertBlockedAsync(kind, url, new Dictionary<string, string> { [ServerSettingNames.AllowedPrivateCidrs] = allowed });
     }
 
     [Theory]
@@ -113,7 +113,7 @@ public sealed class HostileDestinationTests(MotoFixture moto) : IClassFixture<Mo
 
         // 127.0.0.2 is loopback too, but only 127.0.0.1/32 is allowed.
         await AssertBlockedAsync("127.0.0.2 outside 127.0.0.1/32", $"http://127.0.0.2:{OriginPort}/destination/narrow.png",
-            new Dictionary<string, string> { ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "127.0.0.1/32" });
+            new Dictionary<string, string> { [ServerSettingNames.AllowedPrivateCidrs] = "127.0.0.1/32" });
     }
 
     [Theory]

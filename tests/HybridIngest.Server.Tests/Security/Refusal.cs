@@ -9,7 +9,7 @@ static class Refusal
 {
     /// <summary>No private range allowed: the server's default.</summary>
     public static readonly IReadOnlyDictionary<string, string> NoAllowlist =
-        new Dictionary<string, string> { ["INGEST_ALLOWED_PRIVATE_CIDRS"] = "" };
+        new Dictionary<string, string> { [ServerSettingNames.AllowedPrivateCidrs] = "" };
 
     public static Task<HttpResponseMessage> PostUrlAsync(IngestServer server, string url) =>
         server.Client.PostAsJsonAsync("/process-image", new ProcessImageRequest(url),
