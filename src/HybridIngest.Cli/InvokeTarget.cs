@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using HybridIngest.Offline;
 
@@ -10,7 +11,7 @@ public sealed record InvokeTarget(
     Uri LambdaEndpoint,
     string FunctionName,
     string Region,
-    SigningCredentials Credentials,
+    AWSCredentials Credentials,
     Uri? S3Endpoint,
     string Source)
 {
@@ -34,14 +35,15 @@ public sealed record InvokeTarget(
             {
                 throw new UserException("--endpoint-url needs --function: which function to invoke there.");
             }
-            return new InvokeTarget(endpointUrl, functionName, region ?? DefaultRegion() ?? "us-east-1", LocalCredentials(), null, "options");
+            // A local endpoint checks no signature, but a signed request is what AWS would get.
+            return new InvokeTarget(endpointUrl, functionName, region ?? DefaultRegion() ?? "us-east-1", EmulatorS3.Credentials(), null, "options");
         }
 
         if (state.Load() is { } local)
         {
             return new InvokeTarget(
                 new Uri(local.LambdaEndpoint), functionName ?? local.FunctionName, region ?? local.Region,
-                LocalCredentials(), new Uri(local.S3Endpoint), $"local stack ({state.StateFile})");
+                EmulatorS3.Credentials(), new Uri(local.S3Endpoint), $"local stack ({state.StateFile})");
         }
 
         var source = "options";
@@ -68,22 +70,17 @@ public sealed record InvokeTarget(
         : null;
 
     /// <summary>
-    /// A local endpoint checks no signature, but a signed request is what AWS would get: the
-    /// environment's keys when set, else moto's dummy keys.
+    /// The AWS SDK's default credential chain (environment, profile, SSO, container, instance),
+    /// resolved once here so that missing credentials are reported before anything is sent; the
+    /// signer asks them again per request, so temporary credentials are refreshed during a bench.
     /// </summary>
-    internal static SigningCredentials LocalCredentials() => new(
-        Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } key ? key : MotoServer.AccessKeyId,
-        Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret ? secret : MotoServer.SecretAccessKey,
-        Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN") is { Length: > 0 } token ? token : null);
-
-    /// <summary>The AWS SDK's default credential chain (environment, profile, SSO, container, instance).</summary>
-    static async Task<SigningCredentials> AwsCredentialsAsync()
+    static async Task<AWSCredentials> AwsCredentialsAsync()
     {
         try
         {
             var credentials = await new DefaultAWSCredentialsIdentityResolver().ResolveIdentityAsync(null!, CancellationToken.None);
-            var immutable = await credentials.GetCredentialsAsync();
-            return new SigningCredentials(immutable.AccessKey, immutable.SecretKey, string.IsNullOrEmpty(immutable.Token) ? null : immutable.Token);
+            await credentials.GetCredentialsAsync();
+            return credentials;
         }
         catch (Amazon.Runtime.AmazonClientException e)
         {

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.Signing;
 using HybridIngest.Contracts;
 
 namespace HybridIngest.Cli;
@@ -27,10 +30,11 @@ public sealed partial record InvokeOutcome(
 }
 
 /// <summary>
-/// The Lambda Invoke API (<c>POST /2015-03-31/functions/{name}/invocations</c>), SigV4-signed, against
-/// AWS's regional endpoint or a local host that serves the same API.
+/// The Lambda Invoke API (<c>POST /2015-03-31/functions/{name}/invocations</c>), SigV4-signed by the
+/// AWS SDK's own signer (AWSSDK.Lambda is not needed for one call), against AWS's regional endpoint
+/// or a local host that serves the same API.
 /// </summary>
-public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, SigningCredentials credentials)
+public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, AWSCredentials credentials)
 {
     public const string Service = "lambda";
 
@@ -61,7 +65,7 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
         {
             request.Headers.Add(InvokeApiHeaders.LogType, "Tail");
         }
-        await SigV4Signer.SignAsync(request, credentials, region, Service, DateTimeOffset.UtcNow, cancellationToken);
+        await SignAsync(request, payload, cancellationToken);
 
         var stopwatch = Stopwatch.StartNew();
         using var response = await http.SendAsync(request, cancellationToken);
@@ -75,6 +79,27 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
             stopwatch.Elapsed,
             Header(response, InvokeApiHeaders.RequestId),
             Header(response, InvokeApiHeaders.LogResult) is { } log ? DecodeLog(log) : null);
+    }
+
+    /// <summary>Signs Host, Content-Type, every X-Amz- header and the body (the SDK adds X-Amz-Content-SHA256).</summary>
+    async Task SignAsync(HttpRequestMessage request, byte[] payload, CancellationToken cancellationToken)
+    {
+        var signing = new AWSSigningRequest { HttpMethod = request.Method, RequestUri = request.RequestUri, Content = payload };
+        signing.Headers["Content-Type"] = request.Content!.Headers.ContentType!.ToString();
+        foreach (var (name, values) in request.Headers.Where(h => h.Key.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)))
+        {
+            signing.Headers[name] = string.Join(',', values);
+        }
+        var signed = await AWSSigV4Signer.SignAsync(signing, new AWSSigV4Parameters
+        {
+            Credentials = credentials,
+            Region = RegionEndpoint.GetBySystemName(region),
+            Service = Service,
+        }, cancellationToken);
+        foreach (var (name, value) in signed.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
     }
 
     static string? Header(HttpResponseMessage response, string name) =>

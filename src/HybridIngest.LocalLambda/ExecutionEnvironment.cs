@@ -19,11 +19,13 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     readonly Process _process;
     readonly long _started = Stopwatch.GetTimestamp();
     readonly Channel<Invocation> _events = Channel.CreateUnbounded<Invocation>();
-    readonly TaskCompletionSource _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource<TimeSpan> _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource<byte[]> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Written only by InvokeAsync (the pool gives an environment one invocation at a time), read by
+    // Runtime API requests and output readers, hence Volatile. How an invocation ends is owned by its
+    // Result: the runtime's answer, the exit and the timeout each TrySetResult; the first one wins.
     Invocation? _current;
-    TimeSpan? _initDuration;
     long _peakMemoryBytes;
     bool _served;
     int _disposed;
@@ -104,7 +106,7 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     /// </summary>
     public async Task<InvocationResult> InvokeAsync(Invocation invocation)
     {
-        _current = invocation;
+        Volatile.Write(ref _current, invocation);
         var cold = !_served;
         _served = true;
         if (cold)
@@ -122,25 +124,26 @@ sealed class ExecutionEnvironment : IAsyncDisposable
         invocation.Deadline = DateTimeOffset.UtcNow + timeout;
         _events.Writer.TryWrite(invocation);
         var ended = await FirstOrTimeoutAsync(timeout, invocation.Result.Task, _exited.Task);
-        RecordPeakMemory();
-        InvocationResult result;
-        if (ended == invocation.Result.Task)
+        // Only if the runtime's answer did not come first: it hears 202 exactly for the answer the caller gets.
+        if (ended == _exited.Task)
         {
-            result = invocation.Result.Task.Result;
+            invocation.Result.TrySetResult(ExitError(invocation));
         }
-        else if (ended == _exited.Task)
-        {
-            result = InvocationResult.ServiceError("Runtime.ExitError",
-                $"RequestId: {invocation.RequestId} Error: Runtime exited with error: exit status {_exited.Task.Result}", "error");
-        }
-        else
+        else if (ended is null)
         {
             var message = $"Task timed out after {_options.TimeoutSeconds.ToString("0.00", CultureInfo.InvariantCulture)} seconds";
-            Write($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {invocation.RequestId} {message}");
-            result = InvocationResult.ServiceError("Sandbox.Timedout", $"RequestId: {invocation.RequestId} Error: {message}", "timeout");
+            if (invocation.Result.TrySetResult(InvocationResult.ServiceError("Sandbox.Timedout", $"RequestId: {invocation.RequestId} Error: {message}", "timeout")))
+            {
+                Write($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {invocation.RequestId} {message}");
+            }
         }
-        return Finish(invocation, cold, result, Stopwatch.GetElapsedTime(started));
+        RecordPeakMemory();
+        return Finish(invocation, cold, await invocation.Result.Task, Stopwatch.GetElapsedTime(started));
     }
+
+    InvocationResult ExitError(Invocation invocation) =>
+        InvocationResult.ServiceError("Runtime.ExitError",
+            $"RequestId: {invocation.RequestId} Error: Runtime exited with error: exit status {_exited.Task.Result}", "error");
 
     /// <summary>The first of <paramref name="tasks"/> to complete, or null when <paramref name="timeout"/> passes first.</summary>
     static async Task<Task?> FirstOrTimeoutAsync(TimeSpan timeout, params Task[] tasks)
@@ -161,15 +164,15 @@ sealed class ExecutionEnvironment : IAsyncDisposable
             return new InvocationResult(_initError.Task.Result, InvocationResult.Unhandled, false, "error");
         }
         return initEnded == _exited.Task
-            ? InvocationResult.ServiceError("Runtime.ExitError",
-                $"RequestId: {invocation.RequestId} Error: Runtime exited with error: exit status {_exited.Task.Result}", "error")
+            ? ExitError(invocation)
             : InvocationResult.ServiceError("Sandbox.Timedout",
                 $"RequestId: {invocation.RequestId} Error: Init timed out after {InitTimeout.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} seconds", "timeout");
     }
 
     InvocationResult Finish(Invocation invocation, bool cold, InvocationResult result, TimeSpan duration)
     {
-        var initDuration = cold ? _initDuration ?? Stopwatch.GetElapsedTime(_started) : (TimeSpan?)null;
+        var initDuration = !cold ? (TimeSpan?)null
+            : _initialized.Task.IsCompletedSuccessfully ? _initialized.Task.Result : Stopwatch.GetElapsedTime(_started);
         // A custom runtime's init is billed with its first invocation.
         var report = string.Create(CultureInfo.InvariantCulture,
             $"REPORT RequestId: {invocation.RequestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\tBilled Duration: {Math.Ceiling(duration.TotalMilliseconds + (initDuration?.TotalMilliseconds ?? 0)):0} ms\tMemory Size: {_options.MemoryMb} MB\tMax Memory Used: {Math.Max(1, _peakMemoryBytes / (1024 * 1024))} MB");
@@ -183,24 +186,20 @@ sealed class ExecutionEnvironment : IAsyncDisposable
         }
         Write($"END RequestId: {invocation.RequestId}");
         Write(report);
-        _current = null;
+        Volatile.Write(ref _current, null);
         return result;
     }
 
     /// <summary>The runtime's <c>GET next</c>: the first one ends init; each waits for the next event.</summary>
     public async Task<Invocation> NextAsync(CancellationToken cancellationToken)
     {
-        if (_initDuration is null)
-        {
-            _initDuration = Stopwatch.GetElapsedTime(_started);
-            _initialized.TrySetResult();
-        }
+        _initialized.TrySetResult(Stopwatch.GetElapsedTime(_started));
         return await _events.Reader.ReadAsync(cancellationToken);
     }
 
     /// <summary>Ends the current invocation with the runtime's answer; false for an unknown request id.</summary>
     public bool Complete(string requestId, InvocationResult result) =>
-        _current is { } current && current.RequestId == requestId && current.Result.TrySetResult(result);
+        Volatile.Read(ref _current) is { } current && current.RequestId == requestId && current.Result.TrySetResult(result);
 
     public void FailInit(byte[] errorBody) => _initError.TrySetResult(errorBody);
 
@@ -227,7 +226,7 @@ sealed class ExecutionEnvironment : IAsyncDisposable
 
     void Write(string line)
     {
-        _current?.AppendLog(line);
+        Volatile.Read(ref _current)?.AppendLog(line);
         _options.Log?.Invoke(line);
     }
 

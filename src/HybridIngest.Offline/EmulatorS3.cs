@@ -20,7 +20,8 @@ public static class EmulatorS3
 
     public static AmazonS3Client CreateClient(Uri endpoint, string region = "us-east-1") => CreateClient(endpoint.ToString(), region);
 
-    static AWSCredentials Credentials()
+    /// <summary>The environment's AWS keys when it has some, else moto's dummy pair.</summary>
+    public static AWSCredentials Credentials()
     {
         var key = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } k ? k : MotoServer.AccessKeyId;
         var secret = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } s ? s : MotoServer.SecretAccessKey;

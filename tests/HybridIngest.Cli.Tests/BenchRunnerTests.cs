@@ -18,7 +18,7 @@ public sealed class BenchRunnerTests : IAsyncLifetime
         Directory.Delete(_output, recursive: true);
     }
 
-    BenchRunner Runner() => new(new LambdaInvoker(_http, _api.Endpoint, "us-east-1", new SigningCredentials("AKID", "secret")), FakeInvokeApi.FunctionName);
+    BenchRunner Runner() => new(new LambdaInvoker(_http, _api.Endpoint, "us-east-1", new Amazon.Runtime.BasicAWSCredentials("AKID", "secret")), FakeInvokeApi.FunctionName);
 
     [Fact]
     public async Task RunsEveryLevelAndCountsStatusesAndColdStarts()
@@ -67,7 +67,7 @@ public sealed class BenchRunnerTests : IAsyncLifetime
     [Fact]
     public async Task CountsInvokeApiErrors()
     {
-        var runner = new BenchRunner(new LambdaInvoker(_http, _api.Endpoint, "us-east-1", new SigningCredentials("AKID", "secret")), "no-such-function");
+        var runner = new BenchRunner(new LambdaInvoker(_http, _api.Endpoint, "us-east-1", new Amazon.Runtime.BasicAWSCredentials("AKID", "secret")), "no-such-function");
 
         var report = await runner.RunAsync(new BenchSettings("http://origin.test/cat.png", [1], Requests: 3), _output, null, CancellationToken.None);
 

@@ -27,7 +27,8 @@ public sealed class FakeInvokeApi : IAsyncDisposable
     FakeInvokeApi(WebApplication app) => _app = app;
 
     public Uri Endpoint { get; private set; } = null!;
-    public ConcurrentQueue<(string Authorization, string LogType, string Body)> Requests { get; } = new();
+    /// <summary>Every request as it arrived: its headers (one comma-joined value per name) and body.</summary>
+    public ConcurrentQueue<(string Authorization, string LogType, string Body, Dictionary<string, string> Headers)> Requests { get; } = new();
 
     public static async Task<FakeInvokeApi> StartAsync()
     {
@@ -46,7 +47,8 @@ public sealed class FakeInvokeApi : IAsyncDisposable
     async Task<IResult> InvokeAsync(string name, HttpRequest request)
     {
         var body = await new StreamReader(request.Body).ReadToEndAsync();
-        Requests.Enqueue((request.Headers.Authorization.ToString(), request.Headers["X-Amz-Log-Type"].ToString(), body));
+        Requests.Enqueue((request.Headers.Authorization.ToString(), request.Headers["X-Amz-Log-Type"].ToString(), body,
+            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
         if (name != FunctionName)
         {
             return Results.Json(new { Type = "User", Message = $"Function not found: {name}" }, statusCode: 404);
