@@ -66,8 +66,8 @@ public static partial class ImageApi
     }
 
     static async Task<Results<Ok<ProcessImageResponse>, JsonHttpResult<ErrorResponse>>> ProcessImage(
-        HttpContext context, ImageIngest ingest, DestinationPolicy policy, IOptions<IngestOptions> options,
-        ILogger<ImageIngest> logger)
+        HttpContext context, ImageIngest ingest, IdempotencyRecords records, DestinationPolicy policy,
+        IOptions<IngestOptions> options, ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = ValidRequestId(context.Request.Headers[RequestIdHeader].ToString());
@@ -82,6 +82,7 @@ public static partial class ImageApi
                 requestId = ValidRequestId(fromBody) ?? throw new IngestException(ErrorCodes.InvalidRequest,
                     "request_id must be 1 to 128 letters, digits or . _ : -");
             }
+            var callerGaveId = requestId is not null; // only a caller's own id can come back as a retry
             requestId ??= Guid.NewGuid().ToString("N");
             context.Response.Headers[RequestIdHeader] = requestId;
             if (string.IsNullOrWhiteSpace(request.ImageUrl))
@@ -92,15 +93,27 @@ public static partial class ImageApi
             var url = verdict.Url ?? throw new IngestException(ErrorCodes.InvalidUrl, verdict.Error ?? "the URL is not valid");
             originHost = url.Host;
 
-            var response = await ingest.RunAsync(url, requestId, measurements, context.RequestAborted);
-            logged = ("ok", StatusCodes.Status200OK, null);
-            return TypedResults.Ok(response);
+            if (!callerGaveId)
+            {
+                var response = await ingest.RunAsync(url, requestId, measurements, context.RequestAborted);
+                logged = ("ok", StatusCodes.Status200OK, null);
+                return TypedResults.Ok(response);
+            }
+            var (answer, replayed) = await records.RunOnceAsync(requestId, url,
+                () => ingest.RunAsync(url, requestId, measurements, context.RequestAborted), context.RequestAborted);
+            measurements.Key ??= answer.Key;
+            logged = (replayed ? "replayed" : "ok", StatusCodes.Status200OK, null);
+            return TypedResults.Ok(answer);
         }
         catch (IngestException failure)
         {
             requestId ??= Guid.NewGuid().ToString("N");
             context.Response.Headers[RequestIdHeader] = requestId;
             logged = (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
+            if (failure.Code == ErrorCodes.RequestInProgress)
+            {
+                context.Response.Headers.RetryAfter = RetryAfterSeconds;
+            }
             return Problems.Result(Problems.Create(failure, requestId));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -34,6 +34,8 @@ public static class Problems
         [ErrorCodes.TooLarge] = (StatusCodes.Status413PayloadTooLarge, "Image too large"),
         [ErrorCodes.DownloadFailed] = (StatusCodes.Status502BadGateway, "Failed to download image"),
         [ErrorCodes.StorageFailed] = (StatusCodes.Status502BadGateway, "Failed to store image"),
+        [ErrorCodes.RequestInProgress] = (StatusCodes.Status409Conflict, "Request in progress"),
+        [ErrorCodes.RequestIdReused] = (StatusCodes.Status409Conflict, "Request ID already used"),
         [ErrorCodes.Overloaded] = (StatusCodes.Status503ServiceUnavailable, "Server overloaded"),
         [ErrorCodes.OriginTimeout] = (StatusCodes.Status504GatewayTimeout, "Image download timed out"),
     };
