@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
@@ -189,6 +191,34 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
         moto.Origin.Serve("retry/flaky.png", SampleImages.Png);
         var stored = Parse(await OkBodyAsync(PostAsync(server, url, "retry-after-failure")));
 
+        Assert.Equal([stored.Key], await ImagesAsync(stored.ImageId));
+    }
+
+    [Fact]
+    public async Task AClaimLeftByACrashedServerIsTakenOverOnceOlderThanTheLongestRequest()
+    {
+        var origin = new CountingOrigin(moto, "retry/orphaned.png");
+        // What a server killed between its claim and its answer leaves: an empty record.
+        await moto.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = MotoFixture.Bucket,
+            Key = IdempotencyRecords.Key("retry-orphaned"),
+            ContentBody = "",
+            Metadata = { ["image-url-sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(origin.Url.AbsoluteUri))) },
+        });
+        await using (var now = moto.StartServer(new Dictionary<string, string> { ["INGEST_DUPLICATE_WAIT_SECONDS"] = "0" }))
+        {
+            using var busy = await PostAsync(now, origin.Url, "retry-orphaned");
+            await ProblemAsync(busy, ErrorCodes.RequestInProgress); // young: it may still be running
+        }
+
+        var later = new ShiftedClock(UploadSweeper.StaleAfter(new IngestOptions()) + TimeSpan.FromMinutes(1));
+        await using var server = moto.StartServer(services: services => services.AddSingleton<TimeProvider>(later));
+        var answer = await OkBodyAsync(PostAsync(server, origin.Url, "retry-orphaned"));
+
+        Assert.Equal(1, origin.Requests);
+        Assert.Equal(answer, await OkBodyAsync(PostAsync(server, origin.Url, "retry-orphaned")));
+        var stored = Parse(answer);
         Assert.Equal([stored.Key], await ImagesAsync(stored.ImageId));
     }
 

@@ -113,10 +113,4 @@ public sealed class UploadSweepTests(MotoFixture moto) : IClassFixture<MotoFixtu
         var initiated = created.AddSeconds(1);
         Assert.Equal(initiated, UploadSweeper.Began(new Amazon.S3.Model.MultipartUpload { Key = key, Initiated = initiated.UtcDateTime }));
     }
-
-    /// <summary>The system clock, moved ahead: the server starts as if that much later.</summary>
-    sealed class ShiftedClock(TimeSpan ahead) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow() + ahead;
-    }
 }
