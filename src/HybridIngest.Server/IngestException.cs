@@ -21,7 +21,7 @@ public static class Problems
 
     /// <summary>
     /// 4xx when the caller or the origin is at fault (a bad request, a refused destination, a body that
-    /// is no image or too big); 502/503/504 for trouble upstream (the origin's transport or answer, S3,
+    /// is no image or too big, a request_id in use or used for another URL); 502/503/504 for trouble upstream (the origin's transport or answer, S3,
     /// our own capacity, time). A failure may carry its own status: download_failed is 400 when the
     /// origin answered 4xx other than 408/429 (the URL is wrong), 502 otherwise.
     /// </summary>
