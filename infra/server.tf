@@ -61,6 +61,22 @@ resource "aws_iam_role_policy" "server" {
         Resource = "${aws_s3_bucket.images.arn}/${local.images_prefix}*"
       },
       {
+        # At start and periodically the server aborts the multipart uploads under images/ that a
+        # crashed server left open (AbortMultipartUpload is granted above).
+        Sid      = "FindAbandonedUploads"
+        Effect   = "Allow"
+        Action   = "s3:ListBucketMultipartUploads"
+        Resource = aws_s3_bucket.images.arn
+      },
+      {
+        # Idempotent retries: a request_id is claimed with a conditional put (If-None-Match), its
+        # answer written over the claim and read back by a retry; a failed request deletes its claim.
+        Sid      = "RecordRequests"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+        Resource = "${aws_s3_bucket.images.arn}/${local.requests_prefix}*"
+      },
+      {
         # POST /test-process stores a generated 68-byte PNG here: one put, and its clean-up.
         Sid      = "StoreTestImages"
         Effect   = "Allow"

@@ -11,7 +11,8 @@ locals {
   bucket_name = "${var.name_prefix}-${local.account_id}-${var.region}"
 
   images_prefix       = "images/"
-  test_images_prefix  = "test/" # POST /test-process, the lab's smoke test
+  test_images_prefix  = "test/"     # POST /test-process, the lab's smoke test
+  requests_prefix     = "requests/" # the server's idempotency records, one per caller-given request_id
   server_artifact_key = "artifacts/server.zip"
 }
 
@@ -71,6 +72,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
 
     abort_incomplete_multipart_upload {
       days_after_initiation = 1
+    }
+  }
+
+  # The idempotency window: a request_id's record (and so its replayed answer) lives this long.
+  rule {
+    id     = "expire-request-records"
+    status = "Enabled"
+
+    filter {
+      prefix = local.requests_prefix
+    }
+
+    expiration {
+      days = var.request_record_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
     }
   }
 

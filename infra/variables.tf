@@ -118,6 +118,18 @@ variable "image_expiry_days" {
   }
 }
 
+variable "request_record_days" {
+  type        = number
+  description = "The idempotency window: the server's record of a caller-given request_id (requests/*), whose answer a retry with that id gets back, is deleted this many days after it was written."
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.request_record_days == floor(var.request_record_days) && var.request_record_days >= 1
+    error_message = "request_record_days must be a whole number of days >= 1 (S3 lifecycle rules count in days)."
+  }
+}
+
 variable "enable_nat_gateway" {
   type        = bool
   description = "Put the server in a private subnet behind a NAT gateway instead of a public subnet with a public IP (no ingress either way). Costs about 0.045 USD per hour plus 0.045 USD per GB processed in us-east-1."

@@ -123,8 +123,28 @@ run "bucket_defaults_destroy_cleanly_and_keep_images" {
     error_message = "The bucket must be named from prefix, account and region, and be destroyable with its objects."
   }
   assert {
-    condition     = aws_s3_bucket_versioning.images.versioning_configuration[0].status == "Suspended" && length(aws_s3_bucket_lifecycle_configuration.images.rule) == 1
-    error_message = "By default: no versioning and no image expiry."
+    condition     = aws_s3_bucket_versioning.images.versioning_configuration[0].status == "Suspended" && length(aws_s3_bucket_lifecycle_configuration.images.rule) == 2
+    error_message = "By default: no versioning and no image expiry (only the multipart and request-record rules)."
+  }
+  assert {
+    condition = anytrue([
+      for rule in aws_s3_bucket_lifecycle_configuration.images.rule :
+      rule.status == "Enabled" && try(rule.filter[0].prefix == "requests/" && rule.expiration[0].days == 1, false)
+    ])
+    error_message = "The server's request records (requests/*) must expire after the 1-day idempotency window."
+  }
+}
+
+run "request_record_window_follows_the_variable" {
+  variables {
+    request_record_days = 7
+  }
+  assert {
+    condition = anytrue([
+      for rule in aws_s3_bucket_lifecycle_configuration.images.rule :
+      rule.status == "Enabled" && try(rule.filter[0].prefix == "requests/" && rule.expiration[0].days == 7, false)
+    ])
+    error_message = "request_record_days must set the expiry of requests/*."
   }
 }
 

@@ -31,43 +31,51 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
         for resource in flatten([statement.Resource]) : contains([
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/images/*",
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/test/*",
+          "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/requests/*",
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1",
           "arn:aws:s3:::hybrid-ingest-123456789012-us-east-1/artifacts/server.zip",
           "arn:aws:logs:us-east-1:123456789012:log-group:/hybrid-ingest/hybrid-ingest/server:*",
         ], resource)
       ]
     ]))
-    error_message = "The server's policy may name only images/*, test/* and the bucket, its own artifact and its log group."
+    error_message = "The server's policy may name only images/*, test/*, requests/* and the bucket, its own artifact and its log group."
   }
   assert {
     condition = {
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
       statement.Sid => toset(flatten([statement.Action]))
       } == {
-      StoreImages     = toset(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
-      StoreTestImages = toset(["s3:PutObject", "s3:DeleteObject"])
-      CheckBucket     = toset(["s3:ListBucket"])
-      ReadOwnArtifact = toset(["s3:GetObject"])
-      WriteServerLogs = toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
+      StoreImages          = toset(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
+      FindAbandonedUploads = toset(["s3:ListBucketMultipartUploads"])
+      RecordRequests       = toset(["s3:PutObject", "s3:GetObject", "s3:DeleteObject"])
+      StoreTestImages      = toset(["s3:PutObject", "s3:DeleteObject"])
+      CheckBucket          = toset(["s3:ListBucket"])
+      ReadOwnArtifact      = toset(["s3:GetObject"])
+      WriteServerLogs      = toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
     }
-    error_message = "The server's policy must grant exactly: store images (put, clean up), store /test-process images (put, clean up), check the bucket, read its artifact, write its logs."
+    error_message = "The server's policy must grant exactly: store images (put, clean up), find abandoned uploads, record request ids (put, read, delete), store /test-process images (put, clean up), check the bucket, read its artifact, write its logs."
   }
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement : [
         for action in flatten([statement.Action]) :
-        action != "s3:GetObject" || toset(flatten([statement.Resource])) == toset(["${aws_s3_bucket.images.arn}/artifacts/server.zip"])
+        action != "s3:GetObject" || contains([
+          toset(["${aws_s3_bucket.images.arn}/artifacts/server.zip"]),
+          toset(["${aws_s3_bucket.images.arn}/requests/*"]),
+        ], toset(flatten([statement.Resource])))
       ]
     ]))
-    error_message = "The server may read only its own artifact: no s3:GetObject on images/ (it never reads an image back, so a compromised server cannot read stored images through its role)."
+    error_message = "The server may read only its own artifact and its request records: no s3:GetObject on images/ (it never reads an image back, so a compromised server cannot read stored images through its role)."
   }
   assert {
     condition = alltrue([
       for statement in jsondecode(aws_iam_role_policy.server.policy).Statement :
       (statement.Sid != "StoreImages" || statement.Resource == "${aws_s3_bucket.images.arn}/images/*")
       && (statement.Sid != "StoreTestImages" || statement.Resource == "${aws_s3_bucket.images.arn}/test/*")
+      && (statement.Sid != "RecordRequests" || statement.Resource == "${aws_s3_bucket.images.arn}/requests/*")
+      && (statement.Sid != "FindAbandonedUploads" || statement.Resource == aws_s3_bucket.images.arn)
     ])
-    error_message = "The server may write under images/ and test/ only (not over its own artifact)."
+    error_message = "The server may write under images/, test/ and requests/ only (not over its own artifact), and list uploads of its bucket only."
   }
 }
 

@@ -66,7 +66,7 @@ run "bucket_is_private_encrypted_and_tls_only" {
   assert {
     condition = anytrue([
       for rule in aws_s3_bucket_lifecycle_configuration.images.rule :
-      rule.status == "Enabled" && rule.abort_incomplete_multipart_upload[0].days_after_initiation == 1
+      rule.status == "Enabled" && try(rule.abort_incomplete_multipart_upload[0].days_after_initiation == 1, false)
     ])
     error_message = "A lifecycle rule must abort incomplete multipart uploads."
   }

@@ -76,6 +76,18 @@ run "rejects_zero_image_expiry" {
   expect_failures = [var.image_expiry_days]
 }
 
+run "rejects_zero_request_record_days" {
+  command = plan
+  variables { request_record_days = 0 }
+  expect_failures = [var.request_record_days]
+}
+
+run "rejects_fractional_request_record_days" {
+  command = plan
+  variables { request_record_days = 1.5 }
+  expect_failures = [var.request_record_days]
+}
+
 run "rejects_endpoint_url_with_path" {
   command = plan
   variables { aws_endpoint_url = "http://127.0.0.1:5000/s3" }

@@ -63,6 +63,12 @@ public static class ErrorCodes
     public const string StorageFailed = "storage_failed";
     public const string Overloaded = "overloaded";
 
+    /// <summary>A request with the same request_id is still running (on this or another server); retry it.</summary>
+    public const string RequestInProgress = "request_in_progress";
+
+    /// <summary>The request_id was already used for another image_url.</summary>
+    public const string RequestIdReused = "request_id_reused";
+
     /// <summary>The function could not reach the server (function side only).</summary>
     public const string ServerUnreachable = "server_unreachable";
 

@@ -66,8 +66,8 @@ public static partial class ImageApi
     /// slot), checks it, waits for a slot (<see cref="Admission"/>), then downloads and stores.
     /// </summary>
     static async Task<Results<Ok<ProcessImageResponse>, JsonHttpResult<ErrorResponse>>> ProcessImage(
-        HttpContext context, ImageIngest ingest, DestinationPolicy policy, Admission admission, IOptions<IngestOptions> options,
-        ILogger<ImageIngest> logger)
+        HttpContext context, ImageIngest ingest, IdempotencyRecords records, DestinationPolicy policy, Admission admission,
+        IOptions<IngestOptions> options, ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = ValidRequestId(context.Request.Headers[ServerHeaders.RequestId].ToString());
@@ -82,6 +82,7 @@ public static partial class ImageApi
                 requestId = ValidRequestId(fromBody) ?? throw new IngestException(ErrorCodes.InvalidRequest,
                     "request_id must be 1 to 128 letters, digits or . _ : -");
             }
+            var callerGaveId = requestId is not null; // only a caller's own id can come back as a retry
             requestId ??= Guid.NewGuid().ToString("N");
             context.Response.Headers[ServerHeaders.RequestId] = requestId;
             if (string.IsNullOrWhiteSpace(request.ImageUrl))
@@ -94,9 +95,17 @@ public static partial class ImageApi
 
             using var slot = await admission.EnterAsync(context.RequestAborted);
             using var work = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, admission.Stopping);
-            var response = await ingest.RunAsync(url, requestId, measurements, work.Token);
-            logged = ("ok", StatusCodes.Status200OK, null);
-            return TypedResults.Ok(response);
+            if (!callerGaveId)
+            {
+                var response = await ingest.RunAsync(url, requestId, measurements, work.Token);
+                logged = ("ok", StatusCodes.Status200OK, null);
+                return TypedResults.Ok(response);
+            }
+            var (answer, replayed) = await records.RunOnceAsync(requestId, url,
+                () => ingest.RunAsync(url, requestId, measurements, work.Token), work.Token);
+            measurements.Key ??= answer.Key;
+            logged = (replayed ? "replayed" : "ok", StatusCodes.Status200OK, null);
+            return TypedResults.Ok(answer);
         }
         catch (IngestException failure)
         {
@@ -132,9 +141,16 @@ public static partial class ImageApi
     internal static IngestException ShutDown() => new(ErrorCodes.Overloaded,
         $"the server shut down before the request finished; retry after {Admission.RetryAfterSeconds} s");
 
-    /// <summary>The problem answer; an <c>overloaded</c> one says when to come back, and closes the connection while draining.</summary>
+    /// <summary>
+    /// The problem answer; an <c>overloaded</c> or <c>request_in_progress</c> one says when to come
+    /// back, and an <c>overloaded</c> one closes the connection while draining.
+    /// </summary>
     internal static JsonHttpResult<ErrorResponse> Problem(HttpContext context, IngestException failure, string requestId)
     {
+        if (failure.Code == ErrorCodes.RequestInProgress)
+        {
+            context.Response.Headers.RetryAfter = Admission.RetryAfterSeconds;
+        }
         if (failure.Code == ErrorCodes.Overloaded)
         {
             context.Response.Headers.RetryAfter = Admission.RetryAfterSeconds;

@@ -21,6 +21,9 @@ public sealed class IngestMeasurements
 /// </summary>
 public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, ObjectLocations locations, IOptions<IngestOptions> options)
 {
+    /// <summary>Where images go: <c>images/{image_id}.{ext}</c>, the image id a UUIDv7 (time-ordered).</summary>
+    public const string KeyPrefix = "images/";
+
     public async Task<ProcessImageResponse> RunAsync(Uri url, string requestId, IngestMeasurements measurements,
         CancellationToken requestAborted)
     {
@@ -47,7 +50,7 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, Ob
                 $"{response.Content.Headers.ContentType?.MediaType ?? "none"})");
 
             var imageId = Guid.CreateVersion7().ToString();
-            var key = $"images/{imageId}.{format.Extension}";
+            var key = $"{KeyPrefix}{imageId}.{format.Extension}";
             var sourceUrl = AsciiUrl(url);
             var metadata = new Dictionary<string, string>
             {

@@ -267,7 +267,7 @@ public sealed class ImageStore(IAmazonS3 s3, IOptions<IngestOptions> options, IL
         }
     }
 
-    Task DeleteQuietlyAsync(string key) => CleanUpQuietlyAsync("DeleteObject", key, token =>
+    internal Task DeleteQuietlyAsync(string key) => CleanUpQuietlyAsync("DeleteObject", key, token =>
         s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, token));
 
     // Runs after a failure, also when the caller has gone away, so with its own short deadline.

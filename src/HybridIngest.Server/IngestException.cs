@@ -21,7 +21,7 @@ public static class Problems
 
     /// <summary>
     /// 4xx when the caller or the origin is at fault (a bad request, a refused destination, a body that
-    /// is no image or too big); 502/503/504 for trouble upstream (the origin's transport or answer, S3,
+    /// is no image or too big, a request_id in use or used for another URL); 502/503/504 for trouble upstream (the origin's transport or answer, S3,
     /// our own capacity, time). A failure may carry its own status: download_failed is 400 when the
     /// origin answered 4xx other than 408/429 (the URL is wrong), 502 otherwise.
     /// </summary>
@@ -34,6 +34,8 @@ public static class Problems
         [ErrorCodes.TooLarge] = (StatusCodes.Status413PayloadTooLarge, "Image too large"),
         [ErrorCodes.DownloadFailed] = (StatusCodes.Status502BadGateway, "Failed to download image"),
         [ErrorCodes.StorageFailed] = (StatusCodes.Status502BadGateway, "Failed to store image"),
+        [ErrorCodes.RequestInProgress] = (StatusCodes.Status409Conflict, "Request in progress"),
+        [ErrorCodes.RequestIdReused] = (StatusCodes.Status409Conflict, "Request ID already used"),
         [ErrorCodes.Overloaded] = (StatusCodes.Status503ServiceUnavailable, "Server overloaded"),
         [ErrorCodes.OriginTimeout] = (StatusCodes.Status504GatewayTimeout, "Image download timed out"),
     };

@@ -93,6 +93,14 @@ public sealed class IngestOptions
     [Range(0, 20)]
     public int MaxRedirects { get; set; } = 3;
 
+    /// <summary>
+    /// How long a request waits for the answer of one with the same request_id that is still in
+    /// progress (on any server) before it gets 409 request_in_progress.
+    /// </summary>
+    [ConfigurationKeyName("INGEST_DUPLICATE_WAIT_SECONDS")]
+    [Range(0, 300)]
+    public double DuplicateWaitSeconds { get; set; } = 10;
+
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(ConnectTimeoutSeconds);
     public TimeSpan DownloadTimeout => TimeSpan.FromSeconds(DownloadTimeoutSeconds);
     public TimeSpan QueueTimeout => TimeSpan.FromSeconds(QueueTimeoutSeconds);
@@ -100,6 +108,7 @@ public sealed class IngestOptions
     public TimeSpan S3AttemptTimeout => TimeSpan.FromSeconds(S3AttemptTimeoutSeconds);
     public TimeSpan S3Timeout => TimeSpan.FromSeconds(S3TimeoutSeconds);
     public TimeSpan Drain => TimeSpan.FromSeconds(DrainSeconds);
+    public TimeSpan DuplicateWait => TimeSpan.FromSeconds(DuplicateWaitSeconds);
 
     /// <summary>The endpoint override in force, if any (the S3-specific one wins, as in the SDK).</summary>
     public string? ServiceUrl => string.IsNullOrEmpty(S3EndpointUrl) ? NullIfEmpty(EndpointUrl) : S3EndpointUrl;

@@ -29,6 +29,9 @@ builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration).Validat
 builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
 builder.Services.AddDestinationPolicy();
 builder.Services.AddImageApi();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IdempotencyRecords>(); // one request_id, one object and one answer
+builder.Services.AddHostedService<UploadSweeper>(); // aborts the uploads a crashed server left open
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

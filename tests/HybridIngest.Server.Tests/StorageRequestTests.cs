@@ -72,7 +72,7 @@ public sealed class StorageRequestTests : IAsyncLifetime
         var (status, body) = await StoreAsync($"sizes/{size}-{sendContentLength}.png", image, sendContentLength);
 
         Assert.True(status == HttpStatusCode.OK, body);
-        Assert.Equal(expected, _sink.Operations);
+        Assert.Equal(expected, _sink.Operations.Where(o => o != "ListMultipartUploads")); // the sweep at start is not per image
         var stored = _sink.Get(Bucket, _sink.Keys(Bucket).Single())!;
         Assert.Equal(image, stored.Body);
         Assert.Equal(["request-id", "source-url"], stored.Metadata.Keys.Order());

@@ -19,7 +19,8 @@ public sealed record SinkObject(long Size, string ChecksumSha256, string Content
 
 /// <summary>
 /// An in-memory, S3-compatible endpoint (Kestrel on 127.0.0.1, path-style) for the calls the server
-/// makes: CreateBucket, HeadBucket, PutObject, the multipart calls, Get/HeadObject and DeleteObject.
+/// makes: CreateBucket, HeadBucket, PutObject, the multipart calls (and ListMultipartUploads, for the
+/// server's sweep of abandoned uploads), Get/HeadObject and DeleteObject.
 /// Like S3, it hashes every body and refuses one whose <c>x-amz-checksum-sha256</c> (header or
 /// aws-chunked trailer) or signed payload hash does not match (400 BadDigest /
 /// XAmzContentSHA256Mismatch), so tests can prove what moto does not check. It counts every request
@@ -83,12 +84,13 @@ public sealed class S3Sink : IAsyncDisposable
         var path = Uri.UnescapeDataString(request.Path.Value!.TrimStart('/'));
         var slash = path.IndexOf('/', StringComparison.Ordinal);
         var bucket = slash < 0 ? path : path[..slash];
-        var key = slash < 0 ? null : path[(slash + 1)..];
+        var key = slash < 0 || slash == path.Length - 1 ? null : path[(slash + 1)..]; // "bucket/" is the bucket
         var query = request.Query;
         var operation = (request.Method, key, query) switch
         {
             ("PUT", null, _) => "CreateBucket",
             ("HEAD", null, _) => "HeadBucket",
+            ("GET", null, _) when query.ContainsKey("uploads") => "ListMultipartUploads",
             ("PUT", _, _) when request.Headers.ContainsKey("x-amz-copy-source") => "CopyObject",
             ("PUT", _, _) when query.ContainsKey("uploadId") => "UploadPart",
             ("PUT", _, _) => "PutObject",
@@ -116,6 +118,14 @@ public sealed class S3Sink : IAsyncDisposable
         {
             case "HeadBucket":
                 return;
+            case "ListMultipartUploads":
+                var prefix = query["prefix"].ToString();
+                await XmlAsync(context, new XElement("ListMultipartUploadsResult",
+                    new XElement("Bucket", bucket), new XElement("IsTruncated", "false"),
+                    _uploads.Where(u => u.Value.Bucket == bucket && u.Value.Key.StartsWith(prefix, StringComparison.Ordinal))
+                        .Select(u => new XElement("Upload", new XElement("Key", u.Value.Key), new XElement("UploadId", u.Key),
+                            new XElement("Initiated", u.Value.Initiated.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture))))));
+                return;
             case "PutObject":
                 if (await ReadBodyAsync(context) is { } put)
                 {
@@ -127,7 +137,7 @@ public sealed class S3Sink : IAsyncDisposable
                 return;
             case "CreateMultipartUpload":
                 var uploadId = Guid.NewGuid().ToString("N");
-                _uploads[uploadId] = new Upload(bucket, key!, request.ContentType ?? "binary/octet-stream", Metadata(request));
+                _uploads[uploadId] = new Upload(bucket, key!, request.ContentType ?? "binary/octet-stream", Metadata(request), DateTime.UtcNow);
                 await XmlAsync(context, new XElement("InitiateMultipartUploadResult",
                     new XElement("Bucket", bucket), new XElement("Key", key), new XElement("UploadId", uploadId)));
                 return;
@@ -185,7 +195,7 @@ public sealed class S3Sink : IAsyncDisposable
         }
     }
 
-    sealed record Upload(string Bucket, string Key, string ContentType, IReadOnlyDictionary<string, string> Metadata)
+    sealed record Upload(string Bucket, string Key, string ContentType, IReadOnlyDictionary<string, string> Metadata, DateTime Initiated)
     {
         public ConcurrentDictionary<int, Received> Parts { get; } = new();
     }
