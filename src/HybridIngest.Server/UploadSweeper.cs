@@ -14,18 +14,16 @@ namespace HybridIngest.Server;
 public sealed class UploadSweeper(IAmazonS3 s3, IOptions<IngestOptions> options, TimeProvider time, ILogger<UploadSweeper> logger)
     : BackgroundService
 {
-    /// <summary>
-    /// What a request may spend on S3 besides its download deadline: the part in flight when the
-    /// download ends, CompleteMultipartUpload or the abort after a failure (10 s), and clock skew
-    /// between servers and S3. S3 calls have no deadline of their own yet, so this is generous.
-    /// </summary>
-    static readonly TimeSpan StorageAllowance = TimeSpan.FromMinutes(5);
+    /// <summary>Clock skew allowed between servers and S3, which stamps an upload's start.</summary>
+    static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// The age past which an upload is abandoned: an upload begins after its request started its
-    /// download, and ends (completed or aborted) within the download deadline plus the S3 calls after it.
+    /// download, and ends (completed or aborted) within the download deadline plus the S3 calls after
+    /// it, each bounded by INGEST_S3_TIMEOUT_SECONDS: the part in flight when the download ends,
+    /// CompleteMultipartUpload (or the abort after a failure) and the idempotency record's write.
     /// </summary>
-    public static TimeSpan StaleAfter(IngestOptions options) => options.DownloadTimeout + StorageAllowance;
+    public static TimeSpan StaleAfter(IngestOptions options) => options.DownloadTimeout + 3 * options.S3Timeout + ClockSkew;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
