@@ -57,17 +57,7 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
     [Fact]
     public async Task UpRefusesWhileAStackIsRecordedAndStartsNothing()
     {
-        var recorded = new LocalStackStatus
-        {
-            LambdaEndpoint = "http://127.0.0.1:1",
-            FunctionName = "f",
-            ServerUrl = "http://127.0.0.1:2",
-            S3Endpoint = "http://127.0.0.1:3",
-            Bucket = "b",
-            Region = "us-east-1",
-            StartedAt = DateTimeOffset.UtcNow,
-            Processes = [],
-        };
+        var recorded = RecordedStack.With();
         new LocalState(_stateDirectory).Save(recorded);
         var before = File.ReadAllText(Path.Combine(_stateDirectory, "state.json"));
 
@@ -104,26 +94,16 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
     {
         using var exited = Process.Start("true")!;
         await exited.WaitForExitAsync();
-        new LocalState(_stateDirectory).Save(new LocalStackStatus
+        new LocalState(_stateDirectory).Save(RecordedStack.With(new LocalProcess
         {
-            LambdaEndpoint = "http://127.0.0.1:1",
-            FunctionName = "f",
-            ServerUrl = "http://127.0.0.1:2",
-            S3Endpoint = "http://127.0.0.1:3",
-            Bucket = "b",
-            Region = "us-east-1",
-            StartedAt = DateTimeOffset.UtcNow,
-            Processes = [new LocalProcess
-            {
-                Name = "server",
-                Pid = exited.Id,
-                Port = 2,
-                ProcessStartedAt = DateTimeOffset.UnixEpoch,
-                ProcessStartTicks = 1,
-                CommandLine = "true",
-                LogFile = "/dev/null",
-            }],
-        });
+            Name = "server",
+            Pid = exited.Id,
+            Port = 2,
+            ProcessStartedAt = DateTimeOffset.UnixEpoch,
+            ProcessStartTicks = 1,
+            CommandLine = "true",
+            LogFile = "/dev/null",
+        }));
 
         var status = await HybridCli.RunAsync("local", "status", "--json", "--state-dir", _stateDirectory);
 
@@ -302,6 +282,22 @@ public static class HybridCli
 }
 
 /// <summary>What a local stack left running, and the clean-up after a failed test.</summary>
+/// <summary>A recorded stack whose endpoints serve nothing: for what commands do with the state file alone.</summary>
+public static class RecordedStack
+{
+    public static LocalStackStatus With(params LocalProcess[] processes) => new()
+    {
+        LambdaEndpoint = "http://127.0.0.1:1",
+        FunctionName = "f",
+        ServerUrl = "http://127.0.0.1:2",
+        S3Endpoint = "http://127.0.0.1:3",
+        Bucket = "b",
+        Region = "us-east-1",
+        StartedAt = DateTimeOffset.UtcNow,
+        Processes = processes,
+    };
+}
+
 public static class StackLeftovers
 {
     /// <summary>

@@ -1,5 +1,3 @@
-using HybridIngest.Contracts;
-
 namespace HybridIngest.Cli.Tests;
 
 /// <summary>
@@ -97,17 +95,7 @@ public sealed class MissingToolTests : IDisposable
     }
 
     /// <summary>A stack as <c>local up</c> records it, with no process left to stop.</summary>
-    static void RecordAStack(string state) => new LocalState(state).Save(new LocalStackStatus
-    {
-        LambdaEndpoint = "http://127.0.0.1:1",
-        FunctionName = "f",
-        ServerUrl = "http://127.0.0.1:2",
-        S3Endpoint = "http://127.0.0.1:3",
-        Bucket = "b",
-        Region = "us-east-1",
-        StartedAt = DateTimeOffset.UtcNow,
-        Processes = [],
-    });
+    static void RecordAStack(string state) => new LocalState(state).Save(RecordedStack.With());
 
     /// <summary>Every file and directory under this test's directory, with each file's content.</summary>
     string Snapshot() => string.Join(Environment.NewLine, Directory.EnumerateFileSystemEntries(_directory, "*", SearchOption.AllDirectories)

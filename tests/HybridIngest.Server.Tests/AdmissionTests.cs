@@ -54,16 +54,7 @@ public sealed class AdmissionTests(MotoFixture moto, ITestOutputHelper output) :
     [Fact]
     public async Task RequestFindingEverySlotBusyWaitsInTheQueueAndIsServed()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = moto.Origin.Serve("admission/held.png", OriginResponse.Image(SampleImages.Png) with
-        {
-            BeforeResponse = async ct =>
-            {
-                arrived.TrySetResult();
-                await release.Task.WaitAsync(ct);
-            },
-        });
+        var held = new HeldImage(moto.Origin, "admission/held.png", hold: true);
         var url = moto.Origin.Serve("admission/queued.png", SampleImages.Png).ToString();
         await using var server = moto.StartServer(new Dictionary<string, string>
         {
@@ -71,11 +62,11 @@ public sealed class AdmissionTests(MotoFixture moto, ITestOutputHelper output) :
             ["INGEST_MAX_QUEUED_REQUESTS"] = "1",
             ["INGEST_QUEUE_TIMEOUT_SECONDS"] = "60",
         });
-        var first = PostAsync(server, held.ToString());
+        var first = PostAsync(server, held.Url.ToString());
         Task<HttpResponseMessage> second;
         try
         {
-            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await held.Arrived.WaitAsync(TimeSpan.FromSeconds(30));
             second = PostAsync(server, url);
             var admission = await WaitForAdmissionAsync(server, a => a.Queued == 1);
             Assert.Equal(new AdmissionStatus(1, 1, 1, 1, 0, false), admission);
@@ -87,7 +78,7 @@ public sealed class AdmissionTests(MotoFixture moto, ITestOutputHelper output) :
         }
         finally
         {
-            release.TrySetResult();
+            held.Release();
         }
         using var firstAnswer = await first;
         using var secondAnswer = await second;

@@ -16,36 +16,6 @@ namespace HybridIngest.Server.Tests;
 /// </summary>
 public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
-    /// <summary>An image at a fresh path that counts the requests it gets and, when asked, holds them until released.</summary>
-    sealed class CountingOrigin
-    {
-        int _requests;
-        readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public CountingOrigin(MotoFixture moto, string path, bool hold = false)
-        {
-            if (!hold)
-            {
-                _released.SetResult();
-            }
-            Url = moto.Origin.Serve(path, OriginResponse.Image(SampleImages.Png) with
-            {
-                BeforeResponse = async cancellationToken =>
-                {
-                    Interlocked.Increment(ref _requests);
-                    _arrived.TrySetResult();
-                    await _released.Task.WaitAsync(cancellationToken);
-                },
-            });
-        }
-
-        public Uri Url { get; }
-        public int Requests => Volatile.Read(ref _requests);
-        public Task Arrived => _arrived.Task;
-        public void Release() => _released.TrySetResult();
-    }
-
     static Task<HttpResponseMessage> PostAsync(IngestServer server, Uri url, string? requestId, bool inHeader = false)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, "/process-image")
@@ -86,7 +56,7 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task SameRequestIdAgainStoresOneImageAndAnswersTheSame()
     {
-        var origin = new CountingOrigin(moto, "retry/sequential.png");
+        var origin = new HeldImage(moto.Origin, "retry/sequential.png");
         await using var server = moto.StartServer();
 
         var first = await OkBodyAsync(PostAsync(server, origin.Url, "retry-sequential"));
@@ -102,7 +72,7 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task ADuplicateOnAnotherServerWaitsForTheFirstAnswer()
     {
-        var origin = new CountingOrigin(moto, "retry/concurrent.png", hold: true);
+        var origin = new HeldImage(moto.Origin, "retry/concurrent.png", hold: true);
         var log = new CollectingLoggerProvider();
         await using var first = moto.StartServer();
         await using var second = moto.StartServer(
@@ -127,7 +97,7 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task ADuplicateThatWaitedLongEnoughGets409ThenTheAnswerOnRetry()
     {
-        var origin = new CountingOrigin(moto, "retry/in-progress.png", hold: true);
+        var origin = new HeldImage(moto.Origin, "retry/in-progress.png", hold: true);
         await using var server = moto.StartServer(new Dictionary<string, string> { ["INGEST_DUPLICATE_WAIT_SECONDS"] = "0" });
 
         var running = PostAsync(server, origin.Url, "retry-in-progress");
@@ -149,7 +119,7 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task SixteenAtOnceStoreOneImageAndAllGetItsAnswer()
     {
-        var origin = new CountingOrigin(moto, "retry/hammer.png");
+        var origin = new HeldImage(moto.Origin, "retry/hammer.png");
         await using var one = moto.StartServer();
         await using var two = moto.StartServer();
 
@@ -165,8 +135,8 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task TheSameRequestIdForAnotherImageIsRefused()
     {
-        var origin = new CountingOrigin(moto, "retry/first.png");
-        var other = new CountingOrigin(moto, "retry/other.png");
+        var origin = new HeldImage(moto.Origin, "retry/first.png");
+        var other = new HeldImage(moto.Origin, "retry/other.png");
         await using var server = moto.StartServer();
         await OkBodyAsync(PostAsync(server, origin.Url, "retry-reused"));
 
@@ -197,7 +167,7 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task AClaimLeftByACrashedServerIsTakenOverOnceOlderThanTheLongestRequest()
     {
-        var origin = new CountingOrigin(moto, "retry/orphaned.png");
+        var origin = new HeldImage(moto.Origin, "retry/orphaned.png");
         // What a server killed between its claim and its answer leaves: an empty record.
         await moto.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
         {
@@ -225,7 +195,7 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task DifferentRequestIdsOrNoneStoreAnImageEachTime()
     {
-        var origin = new CountingOrigin(moto, "retry/distinct.png");
+        var origin = new HeldImage(moto.Origin, "retry/distinct.png");
         await using var server = moto.StartServer();
         var recordsBefore = await moto.KeysAsync(IdempotencyRecords.KeyPrefix);
 

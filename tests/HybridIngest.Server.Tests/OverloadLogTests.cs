@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using HybridIngest.Contracts;
-using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,16 +16,7 @@ public sealed class OverloadLogTests(MotoFixture moto, ITestOutputHelper output)
     {
         const int connections = 128;
         const int requestsPerConnection = 200; // bounds the load in count as well as in time
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = moto.Origin.Serve("overload/held.png", OriginResponse.Image(SampleImages.Png) with
-        {
-            BeforeResponse = async ct =>
-            {
-                arrived.TrySetResult();
-                await release.Task.WaitAsync(ct);
-            },
-        });
+        var held = new HeldImage(moto.Origin, "overload/held.png", hold: true);
         var log = new CollectingLoggerProvider();
         await using var server = moto.StartServer(new Dictionary<string, string>
         {
@@ -34,18 +24,18 @@ public sealed class OverloadLogTests(MotoFixture moto, ITestOutputHelper output)
             ["INGEST_MAX_QUEUED_REQUESTS"] = "0",
             ["Logging:LogLevel:HybridIngest.Server"] = "Information",
         }, services => services.AddSingleton<ILoggerProvider>(log));
-        var holder = PostAsync(server, held.ToString());
+        var holder = PostAsync(server, held.Url.ToString());
         int refused;
         try
         {
-            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await held.Arrived.WaitAsync(TimeSpan.FromSeconds(30));
             using var duration = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             var counts = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
             {
                 var refusedHere = 0;
                 for (var i = 0; i < requestsPerConnection && !duration.IsCancellationRequested; i++)
                 {
-                    using var answer = await PostAsync(server, held.ToString());
+                    using var answer = await PostAsync(server, held.Url.ToString());
                     Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
                     refusedHere++;
                 }
@@ -55,7 +45,7 @@ public sealed class OverloadLogTests(MotoFixture moto, ITestOutputHelper output)
         }
         finally
         {
-            release.TrySetResult();
+            held.Release();
         }
         using (var answer = await holder)
         {
