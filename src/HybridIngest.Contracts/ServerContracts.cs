@@ -63,6 +63,9 @@ public static class ErrorCodes
     public const string StorageFailed = "storage_failed";
     public const string Overloaded = "overloaded";
 
+    /// <summary>The server failed in a way it did not expect (a bug); its log has the cause, the caller gets no detail.</summary>
+    public const string InternalError = "internal_error";
+
     /// <summary>A request with the same request_id is still running (on this or another server); retry it.</summary>
     public const string RequestInProgress = "request_in_progress";
 

@@ -57,7 +57,10 @@ public static partial class ImageApi
 
     public static IEndpointRouteBuilder MapImageApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/process-image", ProcessImage);
+        app.MapPost("/process-image", ProcessImage)
+            .WithSummary("Download the image at image_url and store it in S3 as images/{image_id}.{ext}")
+            .Accepts<ProcessImageRequest>("application/json")
+            .ProducesProblems(400, 403, 408, 409, 413, 422, 500, 502, 503, 504);
         return app;
     }
 

@@ -38,9 +38,23 @@ public static class Problems
         [ErrorCodes.RequestIdReused] = (StatusCodes.Status409Conflict, "Request ID already used"),
         [ErrorCodes.Overloaded] = (StatusCodes.Status503ServiceUnavailable, "Server overloaded"),
         [ErrorCodes.OriginTimeout] = (StatusCodes.Status504GatewayTimeout, "Image download timed out"),
+        [ErrorCodes.InternalError] = (StatusCodes.Status500InternalServerError, "Internal error"),
     };
 
+    /// <summary>Every code the server answers with (the OpenAPI document lists them).</summary>
+    public static IEnumerable<string> Codes => Table.Keys;
+
     public static int StatusOf(string code) => Table[code].Status;
+
+    /// <summary>Declares the problem answers an endpoint may give, with their <see cref="ErrorResponse"/> body.</summary>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder endpoint, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            endpoint.Produces<ErrorResponse>(status, ContentType);
+        }
+        return endpoint;
+    }
 
     public static ErrorResponse Create(string code, string detail, string? requestId, int? status = null)
     {

@@ -32,13 +32,15 @@ builder.Services.AddImageApi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IdempotencyRecords>(); // one request_id, one object and one answer
 builder.Services.AddHostedService<UploadSweeper>(); // aborts the uploads a crashed server left open
-builder.Services.AddProblemDetails();
+builder.Services.AddApiDescription(); // /openapi/v1.json, and unexpected failures answered as problems too
 
 var app = builder.Build();
-app.UseExceptionHandler(); // an unexpected failure answers a bare 500 problem, never a stack trace
-app.MapImageApi();
-app.MapTestProcessApi();
-app.MapServiceApi();
+app.UseExceptionHandler(error => error.Run(ApiDescription.AnswerUnexpectedFailureAsync)); // 500 internal_error, never a stack trace
+var ingest = app.MapGroup("/").WithTags("Ingest"); // admitted, downloading and storing: the work
+ingest.MapImageApi();
+ingest.MapTestProcessApi();
+app.MapGroup("/").WithTags("Service").MapServiceApi();
+app.MapOpenApi();
 
 try
 {

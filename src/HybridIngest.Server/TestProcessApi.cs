@@ -9,7 +9,9 @@ public static class TestProcessApi
 {
     public static IEndpointRouteBuilder MapTestProcessApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/test-process", TestProcess);
+        app.MapPost("/test-process", TestProcess)
+            .WithSummary("Store a generated 1x1 PNG in S3 as test/{image_id}.png (no download)")
+            .ProducesProblems(500, 502, 503);
         return app;
     }
 
