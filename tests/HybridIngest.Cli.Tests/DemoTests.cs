@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace HybridIngest.Cli.Tests;
 
 /// <summary><c>hybrid demo</c> end to end, as in the README's quick start (with a smaller bench).</summary>
-[Collection(LocalStackCollection.Name)]
+[Collection(DemoCollection.Name)]
 public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
 {
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;

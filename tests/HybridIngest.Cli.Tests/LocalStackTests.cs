@@ -140,49 +140,50 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 }
 
 /// <summary>The local-stack and demo tests share one packaged artifact and run one at a time.</summary>
+/// <summary>
+/// The tests that bring a whole local stack up run in two collections, which xunit runs side by
+/// side: a stack spends most of its time waiting (Terraform's provider polls moto), so two at once
+/// take little longer than one. Each test has its own state directory, ports and moto_server.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
 {
     public const string Name = "local stack";
 }
 
+/// <summary>The demo's tests (each brings its own stack up and down): the second lane.</summary>
+[CollectionDefinition(Name)]
+public sealed class DemoCollection : ICollectionFixture<PackagedArtifacts>
+{
+    public const string Name = "demo";
+}
+
 /// <summary>
-/// lambda.zip and server.zip, packaged once for the test run by the real <see cref="Packager"/>
+/// lambda.zip and server.zip, packaged once for the whole test run by the real <see cref="Packager"/>
 /// into a temp folder (or taken from HYBRID_TEST_ARTIFACTS, which the Packager refreshes when
-/// older than the sources).
+/// older than the sources), however many collections use them.
 /// </summary>
 public sealed class PackagedArtifacts : IAsyncLifetime
 {
-    readonly string? _temporary;
+    static readonly Lazy<(string Directory, Task Packaged)> Shared = new(Package);
 
-    public PackagedArtifacts()
+    public string Directory => Shared.Value.Directory;
+
+    public Task InitializeAsync() => Shared.Value.Packaged;
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    static (string, Task) Package()
     {
-        if (Environment.GetEnvironmentVariable("HYBRID_TEST_ARTIFACTS") is { Length: > 0 } given)
+        var directory = Environment.GetEnvironmentVariable("HYBRID_TEST_ARTIFACTS");
+        if (string.IsNullOrEmpty(directory))
         {
-            Directory = given;
+            var temporary = System.IO.Directory.CreateTempSubdirectory("hybrid-test-artifacts").FullName;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => System.IO.Directory.Delete(temporary, recursive: true);
+            directory = temporary;
         }
-        else
-        {
-            _temporary = System.IO.Directory.CreateTempSubdirectory("hybrid-test-artifacts").FullName;
-            Directory = _temporary;
-        }
-    }
-
-    public string Directory { get; }
-
-    public async Task InitializeAsync()
-    {
         var architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
-        await new Packager(HybridCli.RepositoryRoot, TextWriter.Null).PackageAsync(architecture, Directory, CancellationToken.None);
-    }
-
-    public Task DisposeAsync()
-    {
-        if (_temporary is not null)
-        {
-            System.IO.Directory.Delete(_temporary, recursive: true);
-        }
-        return Task.CompletedTask;
+        return (directory, new Packager(HybridCli.RepositoryRoot, TextWriter.Null).PackageAsync(architecture, directory, CancellationToken.None));
     }
 }
 
@@ -281,7 +282,6 @@ public static class HybridCli
     static Dictionary<string, string?> Environment() => new() { ["COLUMNS"] = "240", ["DOTNET_NOLOGO"] = "1" };
 }
 
-/// <summary>What a local stack left running, and the clean-up after a failed test.</summary>
 /// <summary>A recorded stack whose endpoints serve nothing: for what commands do with the state file alone.</summary>
 public static class RecordedStack
 {
@@ -298,6 +298,7 @@ public static class RecordedStack
     };
 }
 
+/// <summary>What a local stack left running, and the clean-up after a failed test.</summary>
 public static class StackLeftovers
 {
     /// <summary>
