@@ -53,6 +53,7 @@ public static partial class LocalLambdaHostCommand
             MemoryMb = config.MemoryMb,
             MaxConcurrency = config.MaxConcurrency,
             Region = config.Region,
+            AccountId = config.AccountId,
             Log = Console.Out.WriteLine,
         };
         LocalLambdaHost host;

@@ -265,6 +265,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             MemoryMb = outputs.FunctionMemoryMb,
             MaxConcurrency = maxConcurrency,
             Region = outputs.Region,
+            AccountId = outputs.FunctionArn.Split(':')[4], // arn:aws:lambda:REGION:ACCOUNT:function:NAME
         };
         var configFile = Path.Combine(state.RunDirectory, "lambda-host.json");
         await File.WriteAllTextAsync(configFile, JsonSerializer.Serialize(config, HybridIngestJsonContext.Default.LocalLambdaHostConfig), cancellationToken);
@@ -396,6 +397,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     /// <summary>What local mode needs from <c>terraform output</c> (names as in infra/outputs.tf).</summary>
     sealed record StackOutputs(
         string FunctionName,
+        string FunctionArn,
         string Bucket,
         string Region,
         IReadOnlyDictionary<string, string> ServerEnvironment,
@@ -411,6 +413,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             static Dictionary<string, string> Map(JsonElement map) => map.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
             return new StackOutputs(
                 Output("function_name").GetString()!,
+                Output("function_arn").GetString()!,
                 Output("bucket_name").GetString()!,
                 Output("region").GetString()!,
                 Map(Output("server_environment")),

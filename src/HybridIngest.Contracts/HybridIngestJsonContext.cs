@@ -20,6 +20,8 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(LambdaServiceError))]
 [JsonSerializable(typeof(LocalStackStatus))]
 [JsonSerializable(typeof(LocalLambdaHostConfig))]
+[JsonSerializable(typeof(LambdaGetFunctionResponse))]
+[JsonSerializable(typeof(LambdaListFunctionsResponse))]
 [JsonSerializable(typeof(StoredImagesFile))]
 [JsonSerializable(typeof(BenchResults))]
 public sealed partial class HybridIngestJsonContext : JsonSerializerContext

@@ -60,4 +60,36 @@ public sealed record LocalLambdaHostConfig
     [JsonPropertyName("memory_mb")] public required int MemoryMb { get; init; }
     [JsonPropertyName("max_concurrency")] public required int MaxConcurrency { get; init; }
     [JsonPropertyName("region")] public required string Region { get; init; }
+
+    /// <summary>The account in the function's ARN: the deployed function's (moto's) account.</summary>
+    [JsonPropertyName("account_id")] public required string AccountId { get; init; }
 }
+
+/// <summary>
+/// A function's configuration as the Lambda API answers GetFunctionConfiguration (and inside
+/// GetFunction and ListFunctions): the fields the local host knows of its one function.
+/// </summary>
+public sealed record LambdaFunctionConfiguration
+{
+    [JsonPropertyName("FunctionName")] public required string FunctionName { get; init; }
+    [JsonPropertyName("FunctionArn")] public required string FunctionArn { get; init; }
+    [JsonPropertyName("Runtime")] public required string Runtime { get; init; }
+    [JsonPropertyName("Handler")] public required string Handler { get; init; }
+    [JsonPropertyName("CodeSize")] public required long CodeSize { get; init; }
+    [JsonPropertyName("Timeout")] public required int Timeout { get; init; }
+    [JsonPropertyName("MemorySize")] public required int MemorySize { get; init; }
+    [JsonPropertyName("LastModified")] public required string LastModified { get; init; }
+    [JsonPropertyName("Version")] public required string Version { get; init; }
+    [JsonPropertyName("Environment")] public required LambdaFunctionEnvironment Environment { get; init; }
+    [JsonPropertyName("Architectures")] public required IReadOnlyList<string> Architectures { get; init; }
+    [JsonPropertyName("PackageType")] public string PackageType { get; init; } = "Zip";
+    [JsonPropertyName("State")] public string State { get; init; } = "Active";
+    [JsonPropertyName("LastUpdateStatus")] public string LastUpdateStatus { get; init; } = "Successful";
+}
+
+public sealed record LambdaFunctionEnvironment([property: JsonPropertyName("Variables")] IReadOnlyDictionary<string, string> Variables);
+
+/// <summary>GetFunction's answer (no <c>Code</c>: the local host's package is a folder on this machine).</summary>
+public sealed record LambdaGetFunctionResponse([property: JsonPropertyName("Configuration")] LambdaFunctionConfiguration Configuration);
+
+public sealed record LambdaListFunctionsResponse([property: JsonPropertyName("Functions")] IReadOnlyList<LambdaFunctionConfiguration> Functions);

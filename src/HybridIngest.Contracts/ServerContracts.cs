@@ -132,3 +132,18 @@ public static class ServerSettingNames
     /// <summary>Private CIDRs the server may download from (comma-separated); none by default.</summary>
     public const string AllowedPrivateCidrs = "INGEST_ALLOWED_PRIVATE_CIDRS";
 }
+
+/// <summary>Image URLs as logs may hold them.</summary>
+public static class LoggedUrls
+{
+    /// <summary>
+    /// The URL without its user info, query and fragment (a presigned URL's signature, a token),
+    /// "?(query hidden)" marking a query that was there: for log lines and error details, which reach CloudWatch.
+    /// </summary>
+    public static string WithoutSecrets(Uri url) =>
+        url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) + (url.Query.Length > 1 ? "?(query hidden)" : "");
+
+    /// <inheritdoc cref="WithoutSecrets(Uri)"/>
+    public static string WithoutSecrets(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? WithoutSecrets(parsed) : "(not an absolute URL)";
+}

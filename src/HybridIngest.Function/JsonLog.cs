@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HybridIngest.Contracts;
 
 namespace HybridIngest.Function;
 
@@ -21,7 +22,7 @@ static class JsonLog
             }
             if (imageUrl is not null)
             {
-                writer.WriteString("image_url", imageUrl);
+                writer.WriteString("image_url", LoggedUrls.WithoutSecrets(imageUrl));
             }
             writer.WriteNumber("lambda_ec2_call_time_ms", serverCallMs);
             writer.WriteNumber("duration_ms", durationMs);

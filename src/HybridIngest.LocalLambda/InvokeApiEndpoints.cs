@@ -29,8 +29,7 @@ static class InvokeApiEndpoints
         var name = (string)context.Request.RouteValues["name"]!;
         if (!NamesFunction(name, options))
         {
-            await ServiceErrorAsync(context, StatusCodes.Status404NotFound, "ResourceNotFoundException",
-                $"Function not found: {FunctionArn(name, options)}");
+            await FunctionNotFoundAsync(context, name, options);
             return;
         }
         var invocationType = context.Request.Headers[InvokeApiHeaders.InvocationType].FirstOrDefault() ?? "RequestResponse";
@@ -85,7 +84,7 @@ static class InvokeApiEndpoints
     }
 
     /// <summary>The function's name, its ARN or partial ARN, each optionally with the $LATEST qualifier.</summary>
-    static bool NamesFunction(string name, LocalLambdaOptions options)
+    internal static bool NamesFunction(string name, LocalLambdaOptions options)
     {
         var qualifier = ":" + LocalLambdaHost.Version;
         var unqualified = name.EndsWith(qualifier, StringComparison.Ordinal) ? name[..^qualifier.Length] : name;
@@ -93,6 +92,10 @@ static class InvokeApiEndpoints
             || unqualified == options.FunctionArn
             || unqualified == $"{options.AccountId}:function:{options.FunctionName}";
     }
+
+    /// <summary>Lambda's 404 for a name that is not the host's function.</summary>
+    internal static Task FunctionNotFoundAsync(HttpContext context, string name, LocalLambdaOptions options) =>
+        ServiceErrorAsync(context, StatusCodes.Status404NotFound, "ResourceNotFoundException", $"Function not found: {FunctionArn(name, options)}");
 
     static string FunctionArn(string name, LocalLambdaOptions options) =>
         name.StartsWith("arn:", StringComparison.Ordinal) ? name : $"arn:aws:lambda:{options.Region}:{options.AccountId}:function:{name}";

@@ -50,6 +50,7 @@ public sealed class LocalLambdaHost : IAsyncDisposable
         var app = builder.Build();
         var pool = new EnvironmentPool(options);
         app.MapInvokeApi(pool, options);
+        app.MapFunctionApi(options);
         app.MapRuntimeApi(pool, options);
         await app.StartAsync(cancellationToken);
 

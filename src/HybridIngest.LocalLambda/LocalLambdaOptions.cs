@@ -29,8 +29,11 @@ public sealed record LocalLambdaOptions
 
     public string Region { get; init; } = "us-east-1";
 
-    /// <summary>The account id in the function's ARN.</summary>
-    public string AccountId { get; init; } = "000000000000";
+    /// <summary>
+    /// The account id in the function's ARN: the deployed function's (local up passes the one in
+    /// Terraform's function_arn); by default moto's, the account of everything moto creates.
+    /// </summary>
+    public string AccountId { get; init; } = "123456789012";
 
     /// <summary>The log: the function's stdout and stderr lines and the START/END/REPORT lines, as CloudWatch gets them.</summary>
     public Action<string>? Log { get; init; }

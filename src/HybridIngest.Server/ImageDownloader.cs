@@ -31,7 +31,7 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
                 }
                 response.Dispose();
                 throw new IngestException(ErrorCodes.DownloadFailed,
-                    $"the origin answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}",
+                    $"the origin answered {(int)response.StatusCode} {response.ReasonPhrase} for {LoggedUrls.WithoutSecrets(url)}",
                     CallerIsAtFault(response.StatusCode) ? StatusCodes.Status400BadRequest : null);
             }
 
@@ -39,7 +39,7 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
             response.Dispose();
             if (location is null)
             {
-                throw new IngestException(ErrorCodes.DownloadFailed, $"the origin answered a redirect without a Location for {url}");
+                throw new IngestException(ErrorCodes.DownloadFailed, $"the origin answered a redirect without a Location for {LoggedUrls.WithoutSecrets(url)}");
             }
             if (redirects == maxRedirects)
             {
@@ -72,7 +72,7 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
         }
         catch (HttpRequestException e)
         {
-            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {url}: {e.Message}");
+            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {LoggedUrls.WithoutSecrets(url)}: {e.Message}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -93,6 +93,22 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
     }
 
     [Fact]
+    public async Task LogsTheImageUrlWithoutUserInfoOrQuery()
+    {
+        var served = stack.Origin.Serve("/log/secret.png", SampleImages.Png);
+        var url = new UriBuilder(served) { UserName = "alice", Password = "pa55word", Query = "X-Amz-Signature=5ec12e7deadbeef" }.Uri;
+
+        var answer = await Invoker.InvokeAsync(stack.Host, JsonSerializer.Serialize(new { image_url = url.ToString() }));
+
+        Assert.Equal(200, answer.Status);
+        var logged = await stack.Log.WaitForAsync(line => line.Contains("\"invocation\"", StringComparison.Ordinal) && line.Contains("/log/secret.png", StringComparison.Ordinal));
+        Assert.Contains("\"image_url\":\"http://127.0.0.1:", logged, StringComparison.Ordinal);
+        Assert.Contains("/log/secret.png?(query hidden)\"", logged, StringComparison.Ordinal);
+        Assert.All(stack.Log.Lines, line => Assert.DoesNotContain("5ec12e7deadbeef", line, StringComparison.Ordinal));
+        Assert.All(stack.Log.Lines, line => Assert.DoesNotContain("pa55word", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnswersAnInvalidEventWith400FromTheFunctionNotAnError()
     {
         var answer = await Invoker.InvokeAsync(stack.Host, """{"image_url": 42}""");

@@ -49,4 +49,26 @@ public sealed class LogLineTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Equal(502, line.State["Status"]);
         Assert.Equal(LogLevel.Warning, line.Level);
     }
+
+    [Fact]
+    public async Task KeepsAPresignedUrlsSignatureOutOfTheLogAndTheAnswer()
+    {
+        var url = new UriBuilder(moto.Origin.Serve("log/gone.png", OriginResponse.Status(404)))
+        {
+            Query = "X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=5ec12e7deadbeef",
+        }.Uri;
+        var log = new CollectingLoggerProvider();
+        await using var server = moto.StartServer(RequestLogOn, services => services.AddSingleton<ILoggerProvider>(log));
+
+        using var answer = await server.Client.PostAsJsonAsync("/process-image",
+            new ProcessImageRequest(url.ToString(), RequestId: "log-presigned"), HybridIngestJsonContext.Default.ProcessImageRequest);
+
+        var line = Assert.Single(log.Lines, l => l.EventId == 1);
+        Assert.Equal(ErrorCodes.DownloadFailed, line.State["Outcome"]);
+        Assert.Contains("/log/gone.png?(query hidden)", (string?)line.State["Detail"], StringComparison.Ordinal); // where it failed, still said
+        var logged = string.Join('\n', log.Lines.SelectMany(l => l.State.Values).Select(v => v?.ToString()));
+        Assert.DoesNotContain("5ec12e7deadbeef", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("AKIAEXAMPLE", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("5ec12e7deadbeef", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

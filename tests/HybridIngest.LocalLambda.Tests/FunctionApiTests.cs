@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HybridIngest.Contracts;
+
+namespace HybridIngest.LocalLambda.Tests;
+
+/// <summary>The Lambda API's read calls, made by the real AWS CLI against the host, as a user tries them after Invoke.</summary>
+public sealed class FunctionApiTests : IAsyncLifetime
+{
+    const string Arn = "arn:aws:lambda:us-east-1:123456789012:function:ingest"; // moto's account, as the bucket's
+    LocalLambdaHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
+    {
+        FunctionName = "ingest",
+        BootstrapPath = Bootstraps.Script(Bootstraps.Echo),
+        TimeoutSeconds = 30,
+        MemoryMb = 256,
+        Environment = new Dictionary<string, string> { [FunctionEnvironmentVariables.ServerUrl] = "http://127.0.0.1:9" },
+    });
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task GetFunctionConfigurationDescribesTheFunctionTheHostRuns()
+    {
+        var (exitCode, output, error) = await AwsLambdaAsync("get-function-configuration", "--function-name", "ingest");
+
+        Assert.True(exitCode == 0, error);
+        var configuration = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("ingest", configuration.GetProperty("FunctionName").GetString());
+        Assert.Equal(Arn, configuration.GetProperty("FunctionArn").GetString());
+        Assert.Equal(("provided.al2023", "bootstrap"), (configuration.GetProperty("Runtime").GetString(), configuration.GetProperty("Handler").GetString()));
+        Assert.Equal((30, 256), (configuration.GetProperty("Timeout").GetInt32(), configuration.GetProperty("MemorySize").GetInt32()));
+        Assert.Equal("http://127.0.0.1:9", configuration.GetProperty("Environment").GetProperty("Variables").GetProperty("SERVER_URL").GetString());
+        Assert.Equal(new FileInfo(_host.Options.BootstrapPath).Length, configuration.GetProperty("CodeSize").GetInt64());
+        Assert.Equal("Active", configuration.GetProperty("State").GetString());
+    }
+
+    [Fact]
+    public async Task GetFunctionAndListFunctionsNameTheSameFunction()
+    {
+        var got = await AwsLambdaAsync("get-function", "--function-name", Arn);
+        var listed = await AwsLambdaAsync("list-functions");
+
+        Assert.True(got.ExitCode == 0, got.Error);
+        Assert.True(listed.ExitCode == 0, listed.Error);
+        Assert.Equal(Arn, JsonDocument.Parse(got.Output).RootElement.GetProperty("Configuration").GetProperty("FunctionArn").GetString());
+        var functions = JsonDocument.Parse(listed.Output).RootElement.GetProperty("Functions");
+        Assert.Equal(Arn, Assert.Single(functions.EnumerateArray()).GetProperty("FunctionArn").GetString());
+    }
+
+    [Fact]
+    public async Task AnotherNameIsResourceNotFoundInTheSameAccount()
+    {
+        var (exitCode, _, error) = await AwsLambdaAsync("get-function", "--function-name", "other");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("ResourceNotFoundException", error, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:lambda:us-east-1:123456789012:function:other", error, StringComparison.Ordinal);
+    }
+
+    async Task<(int ExitCode, string Output, string Error)> AwsLambdaAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("aws")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["AWS_ACCESS_KEY_ID"] = "testing",
+                ["AWS_SECRET_ACCESS_KEY"] = "testing",
+                ["AWS_DEFAULT_REGION"] = "us-east-1",
+                ["AWS_CONFIG_FILE"] = "/dev/null",
+                ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+                ["AWS_PAGER"] = "",
+                ["AWS_MAX_ATTEMPTS"] = "1",
+            },
+        };
+        foreach (var argument in (string[])["lambda", .. arguments, "--endpoint-url", _host.Endpoint.ToString().TrimEnd('/'), "--output", "json"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var aws = Process.Start(start)!;
+        var output = aws.StandardOutput.ReadToEndAsync();
+        var error = aws.StandardError.ReadToEndAsync();
+        await aws.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (aws.ExitCode, await output, await error);
+    }
+}
