@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using HybridIngest.Contracts;
 
@@ -60,31 +59,6 @@ public sealed class FunctionApiTests : IAsyncLifetime
         Assert.Contains("arn:aws:lambda:us-east-1:123456789012:function:other", error, StringComparison.Ordinal);
     }
 
-    async Task<(int ExitCode, string Output, string Error)> AwsLambdaAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("aws")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["AWS_ACCESS_KEY_ID"] = "testing",
-                ["AWS_SECRET_ACCESS_KEY"] = "testing",
-                ["AWS_DEFAULT_REGION"] = "us-east-1",
-                ["AWS_CONFIG_FILE"] = "/dev/null",
-                ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
-                ["AWS_PAGER"] = "",
-                ["AWS_MAX_ATTEMPTS"] = "1",
-            },
-        };
-        foreach (var argument in (string[])["lambda", .. arguments, "--endpoint-url", _host.Endpoint.ToString().TrimEnd('/'), "--output", "json"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var aws = Process.Start(start)!;
-        var output = aws.StandardOutput.ReadToEndAsync();
-        var error = aws.StandardError.ReadToEndAsync();
-        await aws.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (aws.ExitCode, await output, await error);
-    }
+    Task<(int ExitCode, string Output, string Error)> AwsLambdaAsync(params string[] arguments) =>
+        AwsLambdaCli.RunAsync(_host.Endpoint, arguments);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HybridIngest.Contracts;
@@ -51,39 +50,11 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
     {
         var imageUrl = stack.Origin.Serve("/cli/cat.png", SampleImages.Png);
         var outFile = Path.Combine(TempDirectories.Create("hybrid-cli-"), "out.json");
-        var start = new ProcessStartInfo("aws")
-        {
-            ArgumentList =
-            {
-                "lambda", "invoke", "--endpoint-url", stack.Host.Endpoint.ToString().TrimEnd('/'),
-                "--function-name", IngestStack.FunctionName,
-                "--payload", JsonSerializer.Serialize(new { image_url = imageUrl.ToString() }), outFile,
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["AWS_ACCESS_KEY_ID"] = "testing",
-                ["AWS_SECRET_ACCESS_KEY"] = "testing",
-                ["AWS_DEFAULT_REGION"] = "us-east-1",
-                ["AWS_CONFIG_FILE"] = "/dev/null",
-                ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
-                ["AWS_PAGER"] = "",
-            },
-        };
-        if (await AwsCliMajorVersionAsync() >= 2)
-        {
-            // Version 2 reads --payload as base64 unless told otherwise; version 1 sends it as is.
-            start.ArgumentList.Insert(4, "--cli-binary-format");
-            start.ArgumentList.Insert(5, "raw-in-base64-out");
-        }
-        using var cli = Process.Start(start)!;
-        var stdout = cli.StandardOutput.ReadToEndAsync();
-        var stderr = cli.StandardError.ReadToEndAsync();
-        await cli.WaitForExitAsync();
+        var payloadArguments = await AwsLambdaCli.RawPayloadArgumentsAsync(JsonSerializer.Serialize(new { image_url = imageUrl.ToString() }));
+        var (exitCode, stdout, stderr) = await AwsLambdaCli.RunAsync(stack.Host.Endpoint, ["invoke", "--function-name", IngestStack.FunctionName, .. payloadArguments, outFile]);
 
-        Assert.True(cli.ExitCode == 0, $"aws lambda invoke failed ({cli.ExitCode}): {await stderr}");
-        var summary = JsonDocument.Parse(await stdout).RootElement;
+        Assert.True(exitCode == 0, $"aws lambda invoke failed ({exitCode}): {stderr}");
+        var summary = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal(200, summary.GetProperty("StatusCode").GetInt32());
         Assert.Equal("$LATEST", summary.GetProperty("ExecutedVersion").GetString());
         var payload = JsonDocument.Parse(await File.ReadAllTextAsync(outFile)).RootElement;
@@ -153,15 +124,6 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
         Assert.All(versions, v => Assert.True(v <= NewestAllowedGlibc, $"the bootstrap needs GLIBC_{v}, newer than {NewestAllowedGlibc}"));
     }
 
-    static async Task<int> AwsCliMajorVersionAsync()
-    {
-        using var version = Process.Start(new ProcessStartInfo("aws", ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await version.StandardOutput.ReadToEndAsync() + await version.StandardError.ReadToEndAsync();
-        await version.WaitForExitAsync();
-        var match = AwsCliVersion().Match(output);
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException($"aws --version said: {output}");
-    }
-
     async Task AssertStoredAsync(string key, byte[] expected)
     {
         using var stored = await stack.S3.GetObjectAsync(IngestStack.Bucket, key);
@@ -169,9 +131,6 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
         await stored.ResponseStream.CopyToAsync(bytes);
         Assert.Equal(expected, bytes.ToArray());
     }
-
-    [GeneratedRegex(@"aws-cli/(\d+)\.")]
-    private static partial Regex AwsCliVersion();
 
     [GeneratedRegex(@"GLIBC_(\d+\.\d+(?:\.\d+)?)")]
     private static partial Regex GlibcVersion();
