@@ -1,3 +1,4 @@
+// One file over 300 lines on purpose: four minimal encoders (JPEG, PNG, GIF, WebP), each used only to make these samples.
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
