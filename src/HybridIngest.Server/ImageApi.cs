@@ -41,6 +41,8 @@ public static partial class ImageApi
         services.AddSingleton<ObjectLocations>();
         services.AddTransient<ImageIngest>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IdempotencyRecords>(); // one request_id, one object and one answer
+        services.AddHostedService<UploadSweeper>(); // aborts the uploads a crashed server left open
         services.AddSingleton<Admission>();
         services.AddHostedService(services => services.GetRequiredService<Admission>());
         // Read from configuration as it is, not through the validated options: the host's own options are

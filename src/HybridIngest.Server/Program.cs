@@ -29,9 +29,6 @@ builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration).Validat
 builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
 builder.Services.AddDestinationPolicy();
 builder.Services.AddImageApi();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<IdempotencyRecords>(); // one request_id, one object and one answer
-builder.Services.AddHostedService<UploadSweeper>(); // aborts the uploads a crashed server left open
 builder.Services.AddApiDescription(); // /openapi/v1.json, and unexpected failures answered as problems too
 
 var app = builder.Build();
