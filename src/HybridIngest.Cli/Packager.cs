@@ -23,7 +23,8 @@ public sealed record PackageResult(
 /// <summary>
 /// Publishes the function (Native AOT <c>bootstrap</c>) and the server (self-contained, trimmed)
 /// for Linux on one architecture, as <c>lambda.zip</c> and <c>server.zip</c> plus the unpacked
-/// <c>lambda/</c> and <c>server/</c> directories. Sources older than the outputs are not republished.
+/// <c>lambda/</c> and <c>server/</c> directories. Packages built from the same inputs
+/// (<see cref="PackageInputs"/>) are not republished.
 /// </summary>
 /// <param name="searchPath">Where to look for dotnet and the C toolchain (default: PATH).</param>
 public sealed class Packager(string repositoryRoot, TextWriter log, string? searchPath = null)
@@ -34,7 +35,8 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
 
     const string FunctionProject = "src/HybridIngest.Function";
     const string ServerProject = "src/HybridIngest.Server";
-    const string ArchitectureMarker = "architecture.txt";
+    /// <summary>The <see cref="PackageInputs"/> hash the packages in the folder were built from, written after they all are.</summary>
+    const string InputsMarker = "inputs.sha256";
 
     // Zip's Unix external attributes are st_mode << 16: S_IFREG | 0755, and S_IFREG | 0644.
     const int ExecutableMode = unchecked((int)0x81ED_0000);
@@ -68,12 +70,13 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
 
         if (IsUpToDate(result, output))
         {
-            log.WriteLine($"Artifacts in {output} are newer than the sources: not republished.");
+            log.WriteLine($"Artifacts in {output} were built from these sources: not republished.");
             return result with { Rebuilt = false };
         }
         var toolchain = CheckToolchain(architecture);
+        var inputs = PackageInputs.Current(repositoryRoot, rid, searchPath);
         Directory.CreateDirectory(output);
-        File.Delete(Path.Combine(output, ArchitectureMarker));
+        File.Delete(Path.Combine(output, InputsMarker));
 
         await PublishAsync(FunctionProject, rid, result.LambdaDirectory, toolchain, cancellationToken);
         await PublishAsync(ServerProject, rid, result.ServerDirectory, [.. DotnetPublish.ServerArguments], cancellationToken);
@@ -82,7 +85,10 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
 
         Zip(result.LambdaDirectory, result.LambdaZip, BootstrapName);
         Zip(result.ServerDirectory, result.ServerZip, ServerExecutableName);
-        await File.WriteAllTextAsync(Path.Combine(output, ArchitectureMarker), architecture, cancellationToken);
+        if (inputs is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(output, InputsMarker), inputs, cancellationToken);
+        }
         return result;
     }
 
@@ -109,27 +115,9 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
 
     bool IsUpToDate(PackageResult result, string output)
     {
-        var marker = Path.Combine(output, ArchitectureMarker);
-        if (!File.Exists(marker) || File.ReadAllText(marker).Trim() != result.Architecture
-            || !File.Exists(result.LambdaZip) || !File.Exists(result.ServerZip)
-            || !File.Exists(result.Bootstrap) || !File.Exists(result.ServerExecutable))
-        {
-            return false;
-        }
-        var built = new[] { result.LambdaZip, result.ServerZip, marker }.Min(File.GetLastWriteTimeUtc);
-        return NewestSource() < built;
-    }
-
-    // Every input of the two publishes: the projects they build and the repository-wide build files.
-    DateTime NewestSource()
-    {
-        var roots = new[] { FunctionProject, ServerProject, "src/HybridIngest.Contracts" }.Select(p => Path.Combine(repositoryRoot, p));
-        var files = roots.Where(Directory.Exists)
-            .SelectMany(root => Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                     && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Concat(new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" }.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists));
-        return files.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Max();
+        var marker = Path.Combine(output, InputsMarker);
+        return new[] { marker, result.LambdaZip, result.ServerZip, result.Bootstrap, result.ServerExecutable }.All(File.Exists)
+            && File.ReadAllText(marker).Trim() == PackageInputs.Current(repositoryRoot, RuntimeIdentifier(result.Architecture), searchPath);
     }
 
     // dotnet publishes; Native AOT links with the platform's C toolchain: clang for this machine's

@@ -29,7 +29,7 @@ public static class SharedOptions
 
     /// <summary>local up, demo.</summary>
     public static readonly Option<string> Artifacts = WithDefault(OptionKinds.Text<string>("--artifacts",
-        "Directory of lambda.zip and server.zip (packaged there first when missing or older than the sources).", "a directory path"), "artifacts");
+        "Directory of lambda.zip and server.zip (packaged there first when missing or built from other sources).", "a directory path"), "artifacts");
 
     /// <summary>The function to invoke: <see cref="Function"/> and <see cref="EndpointUrl"/>, else the local stack, else Terraform's outputs.</summary>
     public static Task<InvokeTarget> ResolveTargetAsync(ParseResult result, LocalState state, CancellationToken ct) =>

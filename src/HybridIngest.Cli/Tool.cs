@@ -25,7 +25,10 @@ public sealed record Tool(string Name, string Install)
     }
 
     /// <summary>Whether <paramref name="name"/> is a file in a directory of <paramref name="searchPath"/> (default: PATH).</summary>
-    public static bool IsOnPath(string name, string? searchPath = null) =>
+    public static bool IsOnPath(string name, string? searchPath = null) => Find(name, searchPath) is not null;
+
+    /// <summary>The first file named <paramref name="name"/> in the directories of <paramref name="searchPath"/> (default: PATH), or null.</summary>
+    public static string? Find(string name, string? searchPath = null) =>
         (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(directory => File.Exists(Path.Combine(directory, name)));
+            .Select(directory => Path.Combine(directory, name)).FirstOrDefault(File.Exists);
 }

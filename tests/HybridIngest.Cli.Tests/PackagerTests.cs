@@ -2,6 +2,8 @@ using System.IO.Compression;
 
 namespace HybridIngest.Cli.Tests;
 
+// Packaging builds Linux binaries, and the fake dotnet below is a shell script.
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PackagerTests : IDisposable
 {
     readonly string _directory = Directory.CreateTempSubdirectory("hybrid-package-test").FullName;
@@ -64,4 +66,118 @@ public sealed class PackagerTests : IDisposable
     [Fact]
     public void FindsTheRepositoryFromASubdirectory() =>
         Assert.True(File.Exists(Path.Combine(Packager.FindRepositoryRoot(AppContext.BaseDirectory), "HybridIngest.slnx")));
+
+    /// <summary>
+    /// A repository with a function, a server and the build files, and packages recorded as built from
+    /// it with SDK 10.0.100 on this machine's architecture. The search path has a <c>dotnet</c> that
+    /// answers its version and no clang, so a publish, if the packager started one, fails with
+    /// <see cref="ExitCode.MissingTool"/>.
+    /// </summary>
+    sealed class PackagedRepository
+    {
+        public string Root { get; }
+        public string Artifacts { get; }
+        public string SearchPath { get; }
+        public string Architecture { get; } = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
+
+        public PackagedRepository(string directory)
+        {
+            Root = Directory.CreateDirectory(Path.Combine(directory, "repo")).FullName;
+            Write("HybridIngest.slnx", "<Solution />");
+            Write("Directory.Build.props", "<Project />");
+            Write("Directory.Packages.props", "<Project />");
+            Write("src/HybridIngest.Function/Program.cs", "// function");
+            Write("src/HybridIngest.Server/Program.cs", "// server");
+            Write("src/HybridIngest.Contracts/Contracts.cs", "// contracts");
+            SearchPath = Directory.CreateDirectory(Path.Combine(directory, "tools")).FullName;
+            SdkVersion("10.0.100");
+
+            Artifacts = Path.Combine(directory, "artifacts");
+            foreach (var file in new[] { "lambda.zip", "server.zip", "lambda/bootstrap", "server/HybridIngest.Server" })
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Artifacts, file))!);
+                File.WriteAllText(Path.Combine(Artifacts, file), "built");
+            }
+            File.WriteAllText(Path.Combine(Artifacts, "inputs.sha256"), PackageInputs.Hash(Root, Packager.RuntimeIdentifier(Architecture), "10.0.100"));
+        }
+
+        public void Write(string path, string text)
+        {
+            var file = Path.Combine(Root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, text);
+        }
+
+        /// <summary>The SDK the fake <c>dotnet</c> says it is.</summary>
+        public void SdkVersion(string version)
+        {
+            var dotnet = Path.Combine(SearchPath, "dotnet");
+            File.WriteAllText(dotnet, $"#!/bin/sh\necho {version}\n");
+            File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        public Task<PackageResult> PackageAsync(string? architecture = null) =>
+            new Packager(Root, TextWriter.Null, SearchPath).PackageAsync(architecture ?? Architecture, Artifacts, CancellationToken.None);
+    }
+
+    public static TheoryData<string> ChangesThatKeepThePackages() => ["nothing", "touched", "bin and obj", "tests"];
+
+    [Theory]
+    [MemberData(nameof(ChangesThatKeepThePackages))]
+    public async Task DoesNotRepublishWhenTheInputsAreTheSame(string change)
+    {
+        var repository = new PackagedRepository(_directory);
+        switch (change)
+        {
+            case "touched":
+                File.SetLastWriteTimeUtc(Path.Combine(repository.Root, "src/HybridIngest.Server/Program.cs"), DateTime.UtcNow.AddHours(1));
+                File.SetLastWriteTimeUtc(Path.Combine(repository.Root, "Directory.Build.props"), DateTime.UtcNow.AddHours(1));
+                break;
+            case "bin and obj":
+                repository.Write("src/HybridIngest.Server/bin/Release/x.dll", "x");
+                repository.Write("src/HybridIngest.Function/obj/project.assets.json", "{}");
+                break;
+            case "tests":
+                repository.Write("tests/HybridIngest.Server.Tests/NewTests.cs", "// tests");
+                break;
+        }
+
+        var result = await repository.PackageAsync();
+
+        Assert.False(result.Rebuilt);
+    }
+
+    public static TheoryData<string> ChangesThatRepublish() => ["source edited", "source added", "package versions", "sdk", "architecture"];
+
+    [Theory]
+    [MemberData(nameof(ChangesThatRepublish))]
+    public async Task RepublishesWhenAnInputChanges(string change)
+    {
+        var repository = new PackagedRepository(_directory);
+        var architecture = repository.Architecture;
+        switch (change)
+        {
+            case "source edited":
+                repository.Write("src/HybridIngest.Contracts/Contracts.cs", "// contracts, edited");
+                break;
+            case "source added":
+                repository.Write("src/HybridIngest.Function/Handler.cs", "// new");
+                break;
+            case "package versions":
+                repository.Write("Directory.Packages.props", "<Project><!-- a new version --></Project>");
+                break;
+            case "sdk":
+                repository.SdkVersion("10.0.200");
+                break;
+            case "architecture":
+                architecture = architecture == "arm64" ? "x86_64" : "arm64";
+                break;
+        }
+
+        // The publish it starts needs clang, which the search path does not have.
+        var error = await Assert.ThrowsAsync<UserException>(() => repository.PackageAsync(architecture));
+
+        Assert.Equal(ExitCode.MissingTool, error.ExitCode);
+        Assert.Contains("clang", error.Message, StringComparison.Ordinal);
+    }
 }
