@@ -28,7 +28,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         using var cancellation = SignalSafe.Relay(commandCancellation);
         var cancellationToken = cancellation.Token;
         var clock = Stopwatch.StartNew();
-        console.Write(new Rule("[bold]HybridIngest demo[/]: client → Lambda → server → S3, all on this machine").LeftJustified());
+        console.Heading("[bold]HybridIngest demo[/]: client → Lambda → server → S3, all on this machine");
         if (state.Load() is not null)
         {
             throw new UserException(
@@ -63,7 +63,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         }
         finally
         {
-            console.Write(new Rule("Tearing down").LeftJustified());
+            console.Heading("Tearing down");
             // Not cancellable: after Ctrl+C this is exactly what must still run to the end (the
             // command line gives the command time for it: see Program.Main).
             await stack.DownAsync(destroy: true, CancellationToken.None);
@@ -76,15 +76,16 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
     async Task<List<Invocation>> InvokeEachAsync(
         LambdaInvoker invoker, string functionName, IReadOnlyDictionary<SampleImage, Uri> samples, CancellationToken cancellationToken)
     {
-        var invocations = new List<Invocation>();
-        await console.Status().StartAsync("Invoking the function once per sample image", async _ =>
+        var invocations = await console.LongStepAsync("Invoking the function once per sample image", async () =>
         {
+            var done = new List<Invocation>();
             foreach (var (image, url) in samples)
             {
                 var payload = JsonSerializer.SerializeToUtf8Bytes(new FunctionEvent(url.ToString()), HybridIngestJsonContext.Default.FunctionEvent);
                 var outcome = await invoker.InvokeAsync(functionName, payload, tailLog: true, cancellationToken);
-                invocations.Add(new Invocation(image, url.ToString(), outcome, FunctionAnswer.Read(outcome)));
+                done.Add(new Invocation(image, url.ToString(), outcome, FunctionAnswer.Read(outcome)));
             }
+            return done;
         });
         var failed = invocations.Count(i => !i.Answer.Succeeded);
         console.MarkupLine($"{(failed == 0 ? "[green]✓[/]" : "[red]✗[/]")} {invocations.Count - failed} of {invocations.Count} sample images stored");
@@ -116,14 +117,14 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
     async Task<IReadOnlyList<VerifyResult>> VerifyAsync(InvokeTarget target, IReadOnlyList<StoredImage> stored, CancellationToken cancellationToken)
     {
         using var s3 = ImageVerifier.CreateClient(target.Region, target.S3Endpoint?.ToString());
-        return await console.Status().StartAsync($"Verifying {stored.Count} objects in S3 (size, SHA-256 and S3's checksum)",
-            _ => new ImageVerifier(s3).VerifyAsync(stored, cancellationToken));
+        return await console.LongStepAsync($"Verifying {stored.Count} objects in S3 (size, SHA-256 and S3's checksum)",
+            () => new ImageVerifier(s3).VerifyAsync(stored, cancellationToken));
     }
 
     /// <summary>The results table, the bench's latency percentiles, the verification and where the plots are.</summary>
     bool Report(IReadOnlyList<Invocation> invocations, BenchReport bench, IReadOnlyList<VerifyResult> verified, TimeSpan elapsed)
     {
-        console.Write(new Rule("[bold]Report[/]").LeftJustified());
+        console.Heading("[bold]Report[/]");
         var table = new Table().Title("One invocation per sample image")
             .AddColumns("Image", "Stored as", "Bytes", "E2E ms", "Fn→server ms", "Cold start");
         foreach (var invocation in invocations)

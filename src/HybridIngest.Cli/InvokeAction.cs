@@ -48,7 +48,8 @@ public sealed class InvokeAction(IAnsiConsole console)
             return ExitCode.CheckFailed;
         }
 
-        var result = new Table().Title("Server result").AddColumns("Field", "Value");
+        var result = new Table().Title("Server result").AddColumn("Field")
+            .AddColumn(new TableColumn("Value").NoWrap()); // keys, URLs and the SHA-256 in one piece, to copy
         foreach (var (name, value) in new (string, string)[]
         {
             ("image_id", stored.ImageId),

@@ -37,7 +37,7 @@ public static class LocalCommand
         endpoints.AddRow("Up since", status.StartedAt.ToString("u", CultureInfo.InvariantCulture));
         console.Write(endpoints);
 
-        var processes = new Table().AddColumns("Process", "Pid", "Port", "State", "Log");
+        var processes = new Table().AddColumns("Process", "Pid", "Port", "State").AddColumn(new TableColumn("Log").NoWrap());
         foreach (var process in status.Processes)
         {
             processes.AddRow(

@@ -171,7 +171,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     async Task<T> StepAsync<T>(string title, Func<Task<T>> step, Func<T, string> done)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await console.Status().StartAsync(title, _ => step());
+        var result = await console.LongStepAsync(title, step);
         console.MarkupLineInterpolated($"[green]✓[/] {done(result)} [grey]({clock.Elapsed.TotalSeconds:0.0} s)[/]");
         return result;
     }

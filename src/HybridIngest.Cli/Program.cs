@@ -13,11 +13,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        // Redirected output has no terminal width: COLUMNS, when set, says how wide tables may be.
-        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
-        {
-            AnsiConsole.Profile.Width = columns;
-        }
+        ConsoleOutput.Configure(AnsiConsole.Profile, Console.IsOutputRedirected, Environment.GetEnvironmentVariable("COLUMNS"));
         // Ctrl+C/SIGTERM cancel the action's token; the action then gets time to finish what must
         // not be cut short (bench writes what it measured, demo tears its stack down) instead of
         // the library's default 2 s before the process is ended.

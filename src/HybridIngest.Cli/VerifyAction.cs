@@ -22,7 +22,7 @@ public sealed class VerifyAction(IAnsiConsole console)
             throw new UserException($"S3 could not be asked ({e.Message}). Is the stack still up, and are the credentials right?", ExitCode.CheckFailed);
         }
 
-        var table = new Table().AddColumns("Bucket", "Key", "Size", "SHA-256", "S3 checksum")
+        var table = new Table().AddColumn("Bucket").AddColumn(new TableColumn("Key").NoWrap()).AddColumns("Size", "SHA-256", "S3 checksum")
             .AddColumn(new TableColumn("Result").NoWrap()); // the verdict in one piece, however narrow the terminal
         foreach (var result in results)
         {

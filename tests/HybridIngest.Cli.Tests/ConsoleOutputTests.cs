@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Time.Testing;
+using Spectre.Console.Testing;
+
+namespace HybridIngest.Cli.Tests;
+
+/// <summary>
+/// Output for people: the real <c>hybrid</c> with its output piped (no terminal, no COLUMNS) keeps
+/// keys, URLs and SHA-256s on one line; a long step says how long it has run, a line at a time.
+/// </summary>
+public sealed class ConsoleOutputTests : IAsyncLifetime
+{
+    FakeInvokeApi _api = null!;
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-output-test").FullName;
+
+    public async Task InitializeAsync() => _api = await FakeInvokeApi.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        Directory.Delete(_stateDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task PipedInvokeKeepsTheKeyTheLocationAndTheSha256EachOnOneLine()
+    {
+        var run = await HybridCli.RunAsync(
+            new Dictionary<string, string?> { ["COLUMNS"] = null },
+            "invoke", "--url", "http://origin.test/a-rather-long-path/to/the/image/that/makes/the/line/long.png",
+            "--function", FakeInvokeApi.FunctionName, "--endpoint-url", _api.Endpoint.ToString(), "--region", "eu-west-1", "--state-dir", _stateDirectory);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var lines = run.StandardOutput.Split('\n');
+        Assert.Single(lines, l => l.Contains(new string('a', 64), StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("s3://bucket/images/img1.png", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("images/img1.png", StringComparison.Ordinal) && l.Contains("key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ALongStepPrintsALineWhenItStartsAndEveryFewSecondsWhenNotOnATerminal()
+    {
+        var console = new TestConsole { EmitAnsiSequences = false };
+        var time = new FakeTimeProvider();
+        var step = new TaskCompletionSource<int>();
+
+        var running = console.LongStepAsync("Applying infra/", () => step.Task, time);
+        Assert.Equal(["Applying infra/ …"], Lines(console));
+
+        time.Advance(ConsoleOutput.PipedHeartbeat);
+        time.Advance(ConsoleOutput.PipedHeartbeat);
+        step.SetResult(42);
+
+        Assert.Equal(42, await running);
+        Assert.Equal(["Applying infra/ …", "  Applying infra/: still running, 5 s", "  Applying infra/: still running, 10 s"], Lines(console));
+        time.Advance(ConsoleOutput.PipedHeartbeat);
+        Assert.Equal(3, Lines(console).Length);
+    }
+
+    [Fact]
+    public void AHeadingStaysNarrowOnWideOutput()
+    {
+        var console = new TestConsole { EmitAnsiSequences = false };
+        ConsoleOutput.Configure(console.Profile, redirected: true, columns: null);
+
+        console.Heading("Report");
+
+        Assert.Equal(ConsoleOutput.RedirectedWidth, console.Profile.Width);
+        var line = Assert.Single(Lines(console));
+        Assert.StartsWith("── Report ─", line, StringComparison.Ordinal);
+        Assert.InRange(line.Length, 20, 100);
+    }
+
+    static string[] Lines(TestConsole console) => console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToArray();
+}
