@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using HybridIngest.Contracts;
-using ScottPlot;
 
 namespace HybridIngest.Cli;
 
 /// <summary>
-/// The files of a bench run: results.json (settings, statistics, samples), samples.csv, and two PNG
-/// plots (latency over time; latency by percentile per concurrency level).
+/// The files of a bench run: results.json (settings, statistics, samples), samples.csv, and the two
+/// PNG plots of <see cref="BenchPlots"/> (latency over time; latency by percentile).
 /// </summary>
 public static class BenchOutputs
 {
@@ -25,8 +24,8 @@ public static class BenchOutputs
         var files = new[] { ResultsJson, SamplesCsv, LatencyOverTimePng, LatencyDistributionPng }.Select(f => Path.Combine(directory, f)).ToList();
         File.WriteAllText(files[0], JsonSerializer.Serialize(results, Indented.BenchResults));
         File.WriteAllText(files[1], Csv(results.Samples));
-        LatencyOverTime(results).SavePng(files[2], 1200, 700);
-        LatencyDistribution(results).SavePng(files[3], 1200, 700);
+        BenchPlots.SaveLatencyOverTime(results, files[2]);
+        BenchPlots.SaveLatencyDistribution(results, files[3]);
         return files;
     }
 
@@ -41,49 +40,5 @@ public static class BenchOutputs
                 $"{s.Concurrency},{s.Sequence},{s.StartOffsetMs:0.###},{s.EndToEndMs:0.###},{s.LambdaEc2CallTimeMs:0.###},{s.InvokeStatus},{s.FunctionStatus},{s.Error},{(s.ColdStart ? "true" : "false")},{s.InitDurationMs:0.###}\n");
         }
         return csv.ToString();
-    }
-
-    // End-to-end latency of every invocation against when it started, one series per level, with
-    // the function→server time beneath it.
-    static Plot LatencyOverTime(BenchResults results)
-    {
-        var plot = new Plot();
-        foreach (var level in results.Samples.GroupBy(s => s.Concurrency))
-        {
-            var samples = level.ToList();
-            var endToEnd = plot.Add.ScatterPoints(samples.Select(s => s.StartOffsetMs / 1000).ToArray(), samples.Select(s => s.EndToEndMs).ToArray());
-            endToEnd.LegendText = $"end to end, concurrency {level.Key}";
-            var timed = samples.Where(s => s.LambdaEc2CallTimeMs is not null).ToList();
-            if (timed.Count > 0)
-            {
-                var server = plot.Add.ScatterPoints(timed.Select(s => s.StartOffsetMs / 1000).ToArray(), timed.Select(s => s.LambdaEc2CallTimeMs!.Value).ToArray());
-                server.LegendText = $"function→server, concurrency {level.Key}";
-                server.MarkerShape = MarkerShape.OpenCircle;
-            }
-        }
-        plot.Title($"Latency over time: {results.FunctionName}");
-        plot.XLabel("seconds since the level started");
-        plot.YLabel("latency (ms)");
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot;
-    }
-
-    // Latency by percentile (sorted samples), one curve per level: the whole distribution, tail included.
-    static Plot LatencyDistribution(BenchResults results)
-    {
-        var plot = new Plot();
-        foreach (var level in results.Samples.GroupBy(s => s.Concurrency))
-        {
-            var sorted = level.Select(s => s.EndToEndMs).Order().ToArray();
-            var percentiles = Enumerable.Range(0, sorted.Length).Select(i => sorted.Length == 1 ? 100.0 : 100.0 * i / (sorted.Length - 1)).ToArray();
-            var line = plot.Add.Scatter(percentiles, sorted);
-            line.LegendText = $"concurrency {level.Key}";
-            line.MarkerSize = 0;
-        }
-        plot.Title($"End-to-end latency distribution per concurrency level: {results.FunctionName}");
-        plot.XLabel("percentile");
-        plot.YLabel("end-to-end latency (ms)");
-        plot.ShowLegend(Alignment.UpperLeft);
-        return plot;
     }
 }
