@@ -5,8 +5,12 @@ using Spectre.Console;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid invoke</c>: one invocation with the lab's event, its result, and the stored image saved for verify.</summary>
-public sealed class InvokeAction(IAnsiConsole console)
+/// <summary>
+/// <c>hybrid invoke</c>: one invocation with the lab's event, its result, and the stored image saved
+/// for verify. With <paramref name="json"/>, the outcome as one <see cref="InvokeResult"/> there and
+/// nothing on the console.
+/// </summary>
+public sealed class InvokeAction(IAnsiConsole console, TextWriter? json = null)
 {
     public async Task<ExitCode> RunAsync(string imageUrl, InvokeTarget target, StoredImagesStore store, CancellationToken cancellationToken)
     {
@@ -14,7 +18,10 @@ public sealed class InvokeAction(IAnsiConsole console)
         {
             throw new UserException($"--url must be an absolute http(s) URL, not '{imageUrl}'.");
         }
-        console.MarkupLineInterpolated($"Invoking [bold]{target.FunctionName}[/] at {target.LambdaEndpoint} ({target.Source})");
+        if (json is null)
+        {
+            console.MarkupLineInterpolated($"Invoking [bold]{target.FunctionName}[/] at {target.LambdaEndpoint} ({target.Source})");
+        }
 
         using var http = LambdaInvoker.CreateHttpClient();
         var payload = JsonSerializer.SerializeToUtf8Bytes(new FunctionEvent(imageUrl), HybridIngestJsonContext.Default.FunctionEvent);
@@ -28,6 +35,15 @@ public sealed class InvokeAction(IAnsiConsole console)
             throw new UserException($"Could not reach the Invoke API at {target.LambdaEndpoint}: {e.Message}", ExitCode.CheckFailed);
         }
         var answer = FunctionAnswer.Read(outcome);
+        if (answer.Stored is { } image)
+        {
+            SaveForVerify(image, imageUrl, target, store);
+        }
+        if (json is not null)
+        {
+            await json.WriteLineAsync(JsonSerializer.Serialize(Result(target, outcome, answer), HybridIngestJsonContext.Relaxed.InvokeResult));
+            return answer.Stored is null ? ExitCode.CheckFailed : ExitCode.Success;
+        }
 
         var summary = new Table().AddColumns("", "");
         summary.ShowHeaders = false;
@@ -67,16 +83,32 @@ public sealed class InvokeAction(IAnsiConsole console)
             result.AddRow(name, Markup.Escape(value));
         }
         console.Write(result);
-
-        store.Save(new StoredImagesFile
-        {
-            Source = "invoke",
-            CreatedAt = DateTimeOffset.UtcNow,
-            Region = target.Region,
-            S3Endpoint = target.S3Endpoint?.ToString(),
-            Images = [StoredImagesStore.From(stored, imageUrl)],
-        });
-        console.MarkupLineInterpolated($"Saved the stored image to {store.Path} (check it with 'hybrid verify').");
+        console.MarkupLineInterpolated($"Recorded the stored object (bucket, key, size, SHA-256) in {store.Path}: 'hybrid verify' checks it in S3.");
         return ExitCode.Success;
     }
+
+    static void SaveForVerify(ProcessImageResponse stored, string imageUrl, InvokeTarget target, StoredImagesStore store) => store.Save(new StoredImagesFile
+    {
+        Source = "invoke",
+        CreatedAt = DateTimeOffset.UtcNow,
+        Region = target.Region,
+        S3Endpoint = target.S3Endpoint?.ToString(),
+        Images = [StoredImagesStore.From(stored, imageUrl)],
+    });
+
+    static InvokeResult Result(InvokeTarget target, InvokeOutcome outcome, FunctionAnswer answer) => new()
+    {
+        FunctionName = target.FunctionName,
+        Succeeded = answer.Stored is not null,
+        InvokeStatus = outcome.StatusCode,
+        FunctionStatus = answer.FunctionStatus,
+        EndToEndMs = Math.Round(outcome.Elapsed.TotalMilliseconds, 3),
+        LambdaEc2CallTimeMs = answer.Body?.LambdaEc2CallTimeMs,
+        ColdStart = outcome.InitDurationMs is not null,
+        InitDurationMs = outcome.InitDurationMs,
+        RequestId = outcome.RequestId,
+        Result = answer.Stored,
+        Error = answer.Error,
+        ErrorMessage = answer.ErrorMessage ?? answer.Body?.Error,
+    };
 }

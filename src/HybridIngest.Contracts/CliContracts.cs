@@ -26,6 +26,31 @@ public sealed record StoredImagesFile
     [JsonPropertyName("images")] public required IReadOnlyList<StoredImage> Images { get; init; }
 }
 
+/// <summary><c>hybrid invoke --json</c>: one invocation's outcome, the only thing it prints on stdout.</summary>
+public sealed record InvokeResult
+{
+    [JsonPropertyName("function_name")] public required string FunctionName { get; init; }
+    [JsonPropertyName("succeeded")] public required bool Succeeded { get; init; }
+
+    /// <summary>The Invoke API's HTTP status.</summary>
+    [JsonPropertyName("invoke_status")] public required int InvokeStatus { get; init; }
+
+    /// <summary>The function's own statusCode, when its answer had one.</summary>
+    [JsonPropertyName("function_status")] public int? FunctionStatus { get; init; }
+    [JsonPropertyName("end_to_end_ms")] public required double EndToEndMs { get; init; }
+    [JsonPropertyName("lambda_ec2_call_time_ms")] public double? LambdaEc2CallTimeMs { get; init; }
+    [JsonPropertyName("cold_start")] public required bool ColdStart { get; init; }
+    [JsonPropertyName("init_duration_ms")] public double? InitDurationMs { get; init; }
+    [JsonPropertyName("request_id")] public string? RequestId { get; init; }
+
+    /// <summary>The server's answer for the stored image (absent on failure).</summary>
+    [JsonPropertyName("result")] public ProcessImageResponse? Result { get; init; }
+
+    /// <summary>Why it failed: the function's error code, or invoke_&lt;status&gt;, function_error_…, bad_function_response.</summary>
+    [JsonPropertyName("error")] public string? Error { get; init; }
+    [JsonPropertyName("error_message")] public string? ErrorMessage { get; init; }
+}
+
 /// <summary>Latency statistics of one series, in milliseconds.</summary>
 public sealed record LatencySummary
 {

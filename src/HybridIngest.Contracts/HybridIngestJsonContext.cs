@@ -24,6 +24,7 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(LambdaListFunctionsResponse))]
 [JsonSerializable(typeof(StoredImagesFile))]
 [JsonSerializable(typeof(BenchResults))]
+[JsonSerializable(typeof(InvokeResult))]
 public sealed partial class HybridIngestJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HybridIngest.Contracts;
 using Spectre.Console.Testing;
 
@@ -40,6 +41,56 @@ public sealed class InvokeTests : IAsyncLifetime
         Assert.Equal("eu-west-1", saved.Region);
         var image = Assert.Single(saved.Images);
         Assert.Equal(("bucket", "images/img1.png", 101L), (image.Bucket, image.Key, image.Size));
+    }
+
+    [Fact]
+    public async Task WithJsonPrintsOnlyTheOutcomeAsJson()
+    {
+        var console = new TestConsole();
+        var json = new StringWriter();
+        var store = new StoredImagesStore(State);
+
+        var exit = await new InvokeAction(console, json).RunAsync("http://origin.test/cat.png", await ExplicitTarget(), store, CancellationToken.None);
+
+        Assert.Equal(ExitCode.Success, exit);
+        Assert.Equal("", console.Output);
+        var result = JsonSerializer.Deserialize(json.ToString(), HybridIngestJsonContext.Default.InvokeResult)!;
+        Assert.True(result.Succeeded);
+        Assert.Equal((200, 200, FakeInvokeApi.FunctionName), (result.InvokeStatus, result.FunctionStatus, result.FunctionName));
+        Assert.Equal(("images/img1.png", new string('a', 64)), (result.Result!.Key, result.Result.Sha256));
+        Assert.Equal(7.5, result.LambdaEc2CallTimeMs);
+        Assert.True(result.ColdStart);
+        Assert.Equal(12.34, result.InitDurationMs);
+        Assert.Equal("r1", result.RequestId);
+        Assert.Null(result.Error);
+        Assert.Equal("images/img1.png", Assert.Single(store.Load().Images).Key);
+    }
+
+    [Fact]
+    public async Task WithJsonReportsAFailureAsJsonAndExitsNonZero()
+    {
+        var json = new StringWriter();
+
+        var exit = await new InvokeAction(new TestConsole(), json).RunAsync("http://origin.test/fail.png", await ExplicitTarget(), new StoredImagesStore(State), CancellationToken.None);
+
+        Assert.Equal(ExitCode.CheckFailed, exit);
+        var result = JsonSerializer.Deserialize(json.ToString(), HybridIngestJsonContext.Default.InvokeResult)!;
+        Assert.False(result.Succeeded);
+        Assert.Equal((ErrorCodes.DownloadFailed, 502), (result.Error, result.FunctionStatus));
+        Assert.Equal("Could not download the image", result.ErrorMessage);
+        Assert.Null(result.Result);
+    }
+
+    [Fact]
+    public async Task TheRealCommandWithJsonPrintsOneJsonDocumentOnStdout()
+    {
+        var run = await HybridCli.RunAsync("invoke", "--json", "--url", "http://origin.test/cat.png",
+            "--function", FakeInvokeApi.FunctionName, "--endpoint-url", _api.Endpoint.ToString(), "--region", "eu-west-1", "--state-dir", _stateDirectory);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        using var document = JsonDocument.Parse(run.StandardOutput);
+        Assert.Equal("images/img1.png", document.RootElement.GetProperty("result").GetProperty("key").GetString());
+        Assert.Equal("", run.StandardError);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class OptionValidationTests : IDisposable
         ["invoke --region"] = AnyButEmpty,
         ["invoke --state-dir"] = AnyButEmpty,
         ["invoke --infra"] = AnyButEmpty,
+        ["invoke --json"] = [Flag],
         ["verify --state-dir"] = AnyButEmpty,
         ["bench --url"] = [],
         ["bench --requests"] = [],
