@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid local</c>: the group of up, down, status, env (and the hidden lambda-host), and the status they print.</summary>
+/// <summary><c>hybrid local</c>: the group of up, down, status, env, logs (and the hidden lambda-host), and the status they print.</summary>
 public static class LocalCommand
 {
     const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalStack.AllowedPrivateCidrs;
@@ -17,6 +17,7 @@ public static class LocalCommand
             LocalDownCommand.Create(),
             LocalStatusCommand.Create(),
             LocalEnvCommand.Create(),
+            LocalLogsCommand.Create(),
             LocalLambdaHostCommand.Create(),
         };
 

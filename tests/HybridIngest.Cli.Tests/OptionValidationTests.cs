@@ -59,6 +59,8 @@ public sealed class OptionValidationTests : IDisposable
         ["local status --json"] = [Flag],
         ["local env --state-dir"] = AnyButEmpty,
         ["local lambda-host --config"] = AnyButEmpty,
+        ["local logs --follow"] = [Flag],
+        ["local logs --state-dir"] = AnyButEmpty,
         ["demo --state-dir"] = AnyButEmpty,
         ["demo --artifacts"] = AnyButEmpty,
         ["demo --requests"] = [],

@@ -1,0 +1,134 @@
+using HybridIngest.Contracts;
+
+namespace HybridIngest.Cli.Tests;
+
+/// <summary>
+/// <c>hybrid local logs</c>, the built command in its own process, on a recorded stack whose log
+/// files this test writes (the whole-stack test in <see cref="CommandsOnLocalStackTests"/> reads real ones).
+/// </summary>
+public sealed class LocalLogsTests : IDisposable
+{
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-logs-test").FullName;
+
+    public void Dispose() => Directory.Delete(_stateDirectory, recursive: true);
+
+    string Log(string name, string text)
+    {
+        var file = Path.Combine(_stateDirectory, "logs", $"{name}.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, text);
+        return file;
+    }
+
+    void RecordStack(params string[] names) => new LocalState(_stateDirectory).Save(RecordedStack.With([.. names.Select(name => new LocalProcess
+    {
+        Name = name,
+        Pid = 1,
+        Port = 1,
+        ProcessStartedAt = DateTimeOffset.UnixEpoch,
+        ProcessStartTicks = 1,
+        CommandLine = name,
+        LogFile = Log(name, $"{name} line 1\n{name} line 2\n"),
+    })]));
+
+    Task<ProcessRun> Hybrid(params string[] arguments) => HybridCli.RunAsync(["local", "logs", .. arguments, "--state-dir", _stateDirectory]);
+
+    [Fact]
+    public async Task PrintsTheLogOfTheNamedProcess()
+    {
+        RecordStack(LocalStack.Moto, LocalStack.Server, LocalStack.LambdaHost);
+
+        var run = await Hybrid("server");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("server line 1\nserver line 2\n", run.StandardOutput);
+    }
+
+    [Fact]
+    public async Task FunctionAndHostAreTheLambdaHostsLogWithItsLastLineEvenWithoutANewline()
+    {
+        RecordStack(LocalStack.Moto, LocalStack.Server, LocalStack.LambdaHost);
+        Log(LocalStack.LambdaHost, "START RequestId: r1\nREPORT RequestId: r1\tDuration: 3.00 ms");
+
+        var function = await Hybrid("function");
+        var host = await Hybrid("host");
+
+        Assert.True(function.ExitCode == 0, function.Output);
+        Assert.Equal("START RequestId: r1\nREPORT RequestId: r1\tDuration: 3.00 ms\n", function.StandardOutput);
+        Assert.Equal(function.StandardOutput, host.StandardOutput);
+    }
+
+    [Fact]
+    public async Task WithoutANamePrintsEveryLogWithItsProcessInFront()
+    {
+        RecordStack(LocalStack.Moto, LocalStack.LambdaHost);
+
+        var run = await Hybrid();
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal(
+            "moto        | moto line 1\nmoto        | moto line 2\nlambda-host | lambda-host line 1\nlambda-host | lambda-host line 2\n",
+            run.StandardOutput);
+    }
+
+    [Fact]
+    public async Task SaysNothingIsUp()
+    {
+        var run = await Hybrid("server");
+
+        Assert.True(run.ExitCode == (int)ExitCode.Usage, run.Output);
+        Assert.Contains("no local stack is up", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("hybrid local up", run.StandardError, StringComparison.Ordinal);
+        Assert.Equal("", run.StandardOutput);
+    }
+
+    [Fact]
+    public async Task SaysTheStackHasNoServerWhenUpWasGivenOne()
+    {
+        RecordStack(LocalStack.Moto, LocalStack.LambdaHost);
+
+        var run = await Hybrid("server");
+
+        Assert.True(run.ExitCode == (int)ExitCode.Usage, run.Output);
+        Assert.Contains("no server process", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--server-url", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusesAnUnknownProcess()
+    {
+        var run = await Hybrid("database");
+
+        Assert.True(run.ExitCode == (int)ExitCode.Usage, run.Output);
+        Assert.Contains("database", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FollowPrintsNewLinesAsTheyComeUntilTheStackGoesDown()
+    {
+        RecordStack(LocalStack.Server);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var follow = HybridCli.Start("local", "logs", "server", "-f", "--state-dir", _stateDirectory);
+        try
+        {
+            Assert.Equal("server line 1", await follow.StandardOutput.ReadLineAsync(timeout.Token));
+            Assert.Equal("server line 2", await follow.StandardOutput.ReadLineAsync(timeout.Token));
+
+            File.AppendAllText(Path.Combine(_stateDirectory, "logs", "server.log"), "written later, ");
+            File.AppendAllText(Path.Combine(_stateDirectory, "logs", "server.log"), "in two writes\n");
+            Assert.Equal("written later, in two writes", await follow.StandardOutput.ReadLineAsync(timeout.Token));
+
+            File.Delete(new LocalState(_stateDirectory).StateFile);
+            await follow.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, follow.ExitCode);
+            Assert.Contains("the local stack is down", await follow.StandardError.ReadToEndAsync(timeout.Token), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!follow.HasExited)
+            {
+                follow.Kill();
+            }
+        }
+    }
+}
