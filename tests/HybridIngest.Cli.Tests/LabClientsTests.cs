@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Amazon.S3;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -49,7 +50,7 @@ public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisp
         await using var origin = await ImageOrigin.StartAsync();
         var imageUrl = origin.Serve("/sample.png", SampleImages.Png).ToString();
         // The second server: the packaged server with its own moto and bucket, started by the test.
-        await using var secondMoto = await MotoServer.StartAsync();
+        await using var secondMoto = await MotoProcess.StartAsync();
         using var secondS3 = new AmazonS3Client(
             new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
             new AmazonS3Config { ServiceURL = secondMoto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
