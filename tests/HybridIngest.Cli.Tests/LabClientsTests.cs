@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.S3;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Testing;
@@ -67,7 +68,7 @@ public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisp
             Assert.True(statusRun.ExitCode == 0, statusRun.Output);
             var status = JsonSerializer.Deserialize(statusRun.StandardOutput, HybridIngestJsonContext.Default.LocalStackStatus)!;
             Assert.Equal(secondServerUrl, status.ServerUrl);
-            Assert.Equal([LocalStack.Moto, LocalStack.LambdaHost], status.Processes.Select(p => p.Name));
+            Assert.Equal([LocalMotoProcess.Name, LocalLambdaHostProcess.Name], status.Processes.Select(p => p.Name));
             var statusText = await Hybrid("local", "status");
             Assert.Contains($"{secondServerUrl} (--server-url", statusText.StandardOutput, StringComparison.Ordinal);
 
