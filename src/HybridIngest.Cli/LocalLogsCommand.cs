@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using HybridIngest.Cli.Local;
 using static HybridIngest.Cli.SharedOptions;
 
 namespace HybridIngest.Cli;
@@ -15,10 +16,10 @@ public static class LocalLogsCommand
     /// <summary>The names the command takes, each with the process of the stack whose log it is.</summary>
     static readonly Dictionary<string, string> Processes = new(StringComparer.Ordinal)
     {
-        ["server"] = LocalStack.Server,
-        ["function"] = LocalStack.LambdaHost,
-        ["host"] = LocalStack.LambdaHost,
-        ["moto"] = LocalStack.Moto,
+        ["server"] = LocalServerProcess.Name,
+        ["function"] = LocalLambdaHostProcess.Name,
+        ["host"] = LocalLambdaHostProcess.Name,
+        ["moto"] = LocalMotoProcess.Name,
     };
 
     static readonly Argument<string?> Name = new Argument<string?>("process")

@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace HybridIngest.Cli;
 
 /// <summary>What <c>local up</c> may change about the stack it starts.</summary>
-/// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or older than the sources).</param>
+/// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or built from other sources).</param>
 /// <param name="MaxConcurrency">Most execution environments the local Lambda host runs at once.</param>
 /// <param name="ServerUrl">A server of the user's (the lab's Flask server, an EC2 instance) that the function calls instead of one <c>up</c> starts.</param>
 public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null);

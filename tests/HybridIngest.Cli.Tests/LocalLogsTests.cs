@@ -1,3 +1,4 @@
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 
 namespace HybridIngest.Cli.Tests;
@@ -36,7 +37,7 @@ public sealed class LocalLogsTests : IDisposable
     [Fact]
     public async Task PrintsTheLogOfTheNamedProcess()
     {
-        RecordStack(LocalStack.Moto, LocalStack.Server, LocalStack.LambdaHost);
+        RecordStack(LocalMotoProcess.Name, LocalServerProcess.Name, LocalLambdaHostProcess.Name);
 
         var run = await Hybrid("server");
 
@@ -47,8 +48,8 @@ public sealed class LocalLogsTests : IDisposable
     [Fact]
     public async Task FunctionAndHostAreTheLambdaHostsLogWithItsLastLineEvenWithoutANewline()
     {
-        RecordStack(LocalStack.Moto, LocalStack.Server, LocalStack.LambdaHost);
-        Log(LocalStack.LambdaHost, "START RequestId: r1\nREPORT RequestId: r1\tDuration: 3.00 ms");
+        RecordStack(LocalMotoProcess.Name, LocalServerProcess.Name, LocalLambdaHostProcess.Name);
+        Log(LocalLambdaHostProcess.Name, "START RequestId: r1\nREPORT RequestId: r1\tDuration: 3.00 ms");
 
         var function = await Hybrid("function");
         var host = await Hybrid("host");
@@ -61,7 +62,7 @@ public sealed class LocalLogsTests : IDisposable
     [Fact]
     public async Task WithoutANamePrintsEveryLogWithItsProcessInFront()
     {
-        RecordStack(LocalStack.Moto, LocalStack.LambdaHost);
+        RecordStack(LocalMotoProcess.Name, LocalLambdaHostProcess.Name);
 
         var run = await Hybrid();
 
@@ -85,7 +86,7 @@ public sealed class LocalLogsTests : IDisposable
     [Fact]
     public async Task SaysTheStackHasNoServerWhenUpWasGivenOne()
     {
-        RecordStack(LocalStack.Moto, LocalStack.LambdaHost);
+        RecordStack(LocalMotoProcess.Name, LocalLambdaHostProcess.Name);
 
         var run = await Hybrid("server");
 
@@ -106,7 +107,7 @@ public sealed class LocalLogsTests : IDisposable
     [Fact]
     public async Task FollowPrintsNewLinesAsTheyComeUntilTheStackGoesDown()
     {
-        RecordStack(LocalStack.Server);
+        RecordStack(LocalServerProcess.Name);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         using var follow = HybridCli.Start("local", "logs", "server", "-f", "--state-dir", _stateDirectory);
         try
