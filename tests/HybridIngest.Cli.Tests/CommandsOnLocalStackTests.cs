@@ -5,7 +5,7 @@ using HybridIngest.Offline;
 namespace HybridIngest.Cli.Tests;
 
 /// <summary>
-/// <c>hybrid invoke</c>, <c>bench</c> and <c>verify</c> run as a user runs them (the built command in
+/// <c>hybrid invoke</c> (and <c>--json</c>), <c>bench</c>, <c>verify</c> and <c>local logs</c> run as a user runs them (the built command in
 /// its own process) against a real local stack: moto_server, Terraform, the packaged server and the
 /// local Lambda host with the packaged bootstrap.
 /// </summary>
@@ -36,6 +36,21 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
             Assert.True(invoke.ExitCode == 0, invoke.Output);
             Assert.Contains("lambda_ec2_call_time_ms", invoke.StandardOutput, StringComparison.Ordinal);
             Assert.Contains("image/png", invoke.StandardOutput, StringComparison.Ordinal);
+
+            var json = await Hybrid("invoke", "--json", "--url", png);
+            Assert.True(json.ExitCode == 0, json.Output);
+            var answer = JsonSerializer.Deserialize(json.StandardOutput, HybridIngestJsonContext.Default.InvokeResult)!;
+            Assert.True(answer.Succeeded, json.Output);
+            Assert.Equal("image/png", answer.Result!.ContentType);
+
+            // The host writes START before it hands the invocation to the bootstrap, so it is in the log by now.
+            var functionLog = await Hybrid("local", "logs", "function");
+            Assert.True(functionLog.ExitCode == 0, functionLog.Output);
+            Assert.Contains("Local Lambda host listening on", functionLog.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"START RequestId: {answer.RequestId}", functionLog.StandardOutput, StringComparison.Ordinal);
+            var allLogs = await Hybrid("local", "logs");
+            Assert.True(allLogs.ExitCode == 0, allLogs.Output);
+            Assert.Contains($"lambda-host | START RequestId: {answer.RequestId}", allLogs.StandardOutput, StringComparison.Ordinal);
 
             var verifyOne = await Hybrid("verify");
             Assert.True(verifyOne.ExitCode == 0, verifyOne.Output);
