@@ -36,7 +36,7 @@ public sealed class Demo(LocalState state, string repositoryRoot, IAnsiConsole c
         }
         var stack = new LocalStack(state, repositoryRoot, console);
         var upOptions = new LocalUpOptions(options.ArtifactsDirectory, Math.Max(16, options.BenchConcurrency.Max()));
-        stack.RequireTools(upOptions);
+        await stack.RequireToolsAsync(upOptions);
 
         await using var origin = await ImageOrigin.StartAsync(cancellationToken);
         var samples = SampleImages.All.ToDictionary(image => image, image => origin.Serve($"/samples/sample.{image.Extension}", image));

@@ -28,7 +28,7 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
             throw new UserException(
                 $"A local stack is already up (since {running.StartedAt:u}, state in {state.StateFile}; Lambda endpoint {running.LambdaEndpoint}). Use it, or run 'hybrid local down' first.");
         }
-        RequireTools(options);
+        await RequireToolsAsync(options);
         RemoveLeftovers();
         var started = new List<LocalProcess>();
         try
@@ -98,10 +98,10 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
     /// The tools <c>up</c> needs, checked before it creates or starts anything: moto_server and
     /// terraform, and dotnet and clang when the packages are due for a publish.
     /// </summary>
-    public void RequireTools(LocalUpOptions options)
+    public async Task RequireToolsAsync(LocalUpOptions options)
     {
         Tool.Require(Tool.MotoServer, Tool.Terraform);
-        new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStale(HostArchitecture(), options.ArtifactsDirectory);
+        await new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStaleAsync(HostArchitecture(), options.ArtifactsDirectory);
     }
 
     /// <summary>

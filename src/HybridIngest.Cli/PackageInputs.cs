@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using CliWrap.Buffered;
 
 namespace HybridIngest.Cli;
 
@@ -20,9 +20,9 @@ public static class PackageInputs
     static readonly string[] BuildOutputs = ["bin", "obj"];
 
     /// <summary>The inputs' hash in hex with the SDK <c>dotnet</c> resolves here, or null when there is no <c>dotnet</c> on <paramref name="searchPath"/> to ask.</summary>
-    public static string? Current(string repositoryRoot, string runtimeIdentifier, string? searchPath)
+    public static async Task<string?> CurrentAsync(string repositoryRoot, string runtimeIdentifier, string? searchPath)
     {
-        var sdk = SdkVersion(repositoryRoot, searchPath);
+        var sdk = await SdkVersionAsync(repositoryRoot, searchPath);
         return sdk is null ? null : Hash(repositoryRoot, runtimeIdentifier, sdk);
     }
 
@@ -54,35 +54,18 @@ public static class PackageInputs
     static void AppendLine(IncrementalHash hash, string line) => hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
 
     /// <summary>What <c>dotnet --version</c> says in the repository (global.json picks the SDK), or null without dotnet.</summary>
-    static string? SdkVersion(string repositoryRoot, string? searchPath)
+    static async Task<string?> SdkVersionAsync(string repositoryRoot, string? searchPath)
     {
         if (Tool.Find(Tool.Dotnet.Name, searchPath) is not { } dotnet)
         {
             return null;
         }
-        var start = new ProcessStartInfo(dotnet, "--version")
-        {
-            WorkingDirectory = repositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = StartOrNull(start);
-        if (process is null)
-        {
-            return null;
-        }
-        var version = process.StandardOutput.ReadToEnd().Trim();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 && version.Length > 0 ? version : null;
-    }
-
-    static Process? StartOrNull(ProcessStartInfo start)
-    {
         try
         {
-            return Process.Start(start);
+            var run = await CliWrap.Cli.Wrap(dotnet).WithArguments("--version").WithWorkingDirectory(repositoryRoot)
+                .WithValidation(CliWrap.CommandResultValidation.None).ExecuteBufferedAsync();
+            var version = run.StandardOutput.Trim();
+            return run.ExitCode == 0 && version.Length > 0 ? version : null;
         }
         catch (System.ComponentModel.Win32Exception)
         {

@@ -68,13 +68,13 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         var output = Path.GetFullPath(outputDirectory, repositoryRoot);
         var result = Planned(architecture, output);
 
-        if (IsUpToDate(result, output))
+        if (await IsUpToDateAsync(result, output))
         {
             log.WriteLine($"Artifacts in {output} were built from these sources: not republished.");
             return result with { Rebuilt = false };
         }
         var toolchain = CheckToolchain(architecture);
-        var inputs = PackageInputs.Current(repositoryRoot, rid, searchPath);
+        var inputs = await PackageInputs.CurrentAsync(repositoryRoot, rid, searchPath);
         Directory.CreateDirectory(output);
         File.Delete(Path.Combine(output, InputsMarker));
 
@@ -96,10 +96,10 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
     /// Throws <see cref="ExitCode.MissingTool"/> when the packages in <paramref name="outputDirectory"/> are due
     /// for a publish and its toolchain is missing: for commands that check before they start anything.
     /// </summary>
-    public void RequireToolchainIfStale(string architecture, string outputDirectory)
+    public async Task RequireToolchainIfStaleAsync(string architecture, string outputDirectory)
     {
         var output = Path.GetFullPath(outputDirectory, repositoryRoot);
-        if (!IsUpToDate(Planned(architecture, output), output))
+        if (!await IsUpToDateAsync(Planned(architecture, output), output))
         {
             CheckToolchain(architecture);
         }
@@ -113,11 +113,11 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         Path.Combine(output, "server"),
         Rebuilt: true);
 
-    bool IsUpToDate(PackageResult result, string output)
+    async Task<bool> IsUpToDateAsync(PackageResult result, string output)
     {
         var marker = Path.Combine(output, InputsMarker);
         return new[] { marker, result.LambdaZip, result.ServerZip, result.Bootstrap, result.ServerExecutable }.All(File.Exists)
-            && File.ReadAllText(marker).Trim() == PackageInputs.Current(repositoryRoot, RuntimeIdentifier(result.Architecture), searchPath);
+            && File.ReadAllText(marker).Trim() == await PackageInputs.CurrentAsync(repositoryRoot, RuntimeIdentifier(result.Architecture), searchPath);
     }
 
     // dotnet publishes; Native AOT links with the platform's C toolchain: clang for this machine's

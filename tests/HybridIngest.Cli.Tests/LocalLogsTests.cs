@@ -1,5 +1,7 @@
+using System.Threading.Channels;
 using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -108,28 +110,20 @@ public sealed class LocalLogsTests : IDisposable
     public async Task FollowPrintsNewLinesAsTheyComeUntilTheStackGoesDown()
     {
         RecordStack(LocalServerProcess.Name);
+        var log = Path.Combine(_stateDirectory, "logs", "server.log");
+        var printed = Channel.CreateUnbounded<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var follow = HybridCli.Start("local", "logs", "server", "-f", "--state-dir", _stateDirectory);
-        try
-        {
-            Assert.Equal("server line 1", await follow.StandardOutput.ReadLineAsync(timeout.Token));
-            Assert.Equal("server line 2", await follow.StandardOutput.ReadLineAsync(timeout.Token));
+        await using var follow = HybridCli.Start(line => printed.Writer.TryWrite(line), "local", "logs", "server", "-f", "--state-dir", _stateDirectory);
 
-            File.AppendAllText(Path.Combine(_stateDirectory, "logs", "server.log"), "written later, ");
-            File.AppendAllText(Path.Combine(_stateDirectory, "logs", "server.log"), "in two writes\n");
-            Assert.Equal("written later, in two writes", await follow.StandardOutput.ReadLineAsync(timeout.Token));
+        Assert.Equal("server line 1", await printed.Reader.ReadAsync(timeout.Token));
+        Assert.Equal("server line 2", await printed.Reader.ReadAsync(timeout.Token));
 
-            File.Delete(new LocalState(_stateDirectory).StateFile);
-            await follow.WaitForExitAsync(timeout.Token);
-            Assert.Equal(0, follow.ExitCode);
-            Assert.Contains("the local stack is down", await follow.StandardError.ReadToEndAsync(timeout.Token), StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!follow.HasExited)
-            {
-                follow.Kill();
-            }
-        }
+        File.AppendAllText(log, "written later, ");
+        File.AppendAllText(log, "in two writes\n");
+        Assert.Equal("written later, in two writes", await printed.Reader.ReadAsync(timeout.Token));
+
+        File.Delete(new LocalState(_stateDirectory).StateFile);
+        Assert.Equal(0, await follow.Exited.WaitAsync(timeout.Token));
+        Assert.Contains("the local stack is down", await printed.Reader.ReadAsync(timeout.Token), StringComparison.Ordinal);
     }
 }

@@ -213,9 +213,12 @@ public static class HybridCli
         .Select(directory => Path.Combine(directory, "dotnet")).First(File.Exists);
 
     /// <summary>Starts <c>hybrid</c>, each line it prints (stdout and stderr) going to <paramref name="printed"/> (for tests that signal it mid-run).</summary>
-    public static ChildProcess Start(ConcurrentQueue<string> printed, params string[] arguments) => ChildProcess.Start(
+    public static ChildProcess Start(ConcurrentQueue<string> printed, params string[] arguments) => Start(printed.Enqueue, arguments);
+
+    /// <summary>Starts <c>hybrid</c>, passing each line it prints (stdout and stderr) to <paramref name="printed"/> as it comes.</summary>
+    public static ChildProcess Start(Action<string> printed, params string[] arguments) => ChildProcess.Start(
         CliWrap.Cli.Wrap("dotnet").WithArguments([Assembly, .. arguments]).WithWorkingDirectory(RepositoryLayout.Root).WithEnvironmentVariables(Environment()),
-        printed.Enqueue);
+        printed);
 
     // A wide console, so that Spectre.Console does not wrap the lines the tests look for.
     static Dictionary<string, string?> Environment() => new() { ["COLUMNS"] = "240", ["DOTNET_NOLOGO"] = "1" };

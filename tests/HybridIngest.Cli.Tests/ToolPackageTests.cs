@@ -1,4 +1,5 @@
 using System.Reflection;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
