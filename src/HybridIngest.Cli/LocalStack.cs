@@ -12,7 +12,8 @@ namespace HybridIngest.Cli;
 /// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or older than the sources).</param>
 /// <param name="MaxConcurrency">Most execution environments the local Lambda host runs at once.</param>
 /// <param name="ServerUrl">A server of the user's (the lab's Flask server, an EC2 instance) that the function calls instead of one <c>up</c> starts.</param>
-public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null);
+/// <param name="Dashboard">Start the Aspire dashboard and send the server's and the function's telemetry to it.</param>
+public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null, bool Dashboard = false);
 
 /// <summary>
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
@@ -25,6 +26,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     public const string Moto = "moto";
     public const string Server = "server";
     public const string LambdaHost = "lambda-host";
+    public const string Dashboard = LocalDashboard.Name;
 
     /// <summary>
     /// The server downloads only from public addresses unless told otherwise; locally the images
@@ -61,6 +63,17 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
                 () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
                 o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})");
 
+            (string Page, string OtlpEndpoint)? dashboard = null;
+            var telemetry = new Dictionary<string, string>();
+            if (options.Dashboard)
+            {
+                var (process, page, otlp) = await StepAsync("Starting the Aspire dashboard", () => StartDashboardAsync(cancellationToken),
+                    d => $"dashboard on {d.Page} (OTLP/HTTP on {d.OtlpEndpoint}: the server and the function send their traces there)");
+                started.Add(process);
+                dashboard = (page, otlp);
+                telemetry = new Dictionary<string, string>(LocalDashboard.TelemetryEnvironment(otlp));
+            }
+
             string serverUrl;
             if (options.ServerUrl is { } external)
             {
@@ -70,14 +83,14 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             else
             {
                 var server = await StepAsync("Starting the server from server.zip",
-                    () => StartServerAsync(artifacts, outputs, motoEndpoint, cancellationToken),
+                    () => StartServerAsync(artifacts, outputs, motoEndpoint, telemetry, cancellationToken),
                     s => $"server on {Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={AllowedPrivateCidrs}: it may download from origins on this machine)");
                 started.Add(server);
                 serverUrl = Endpoint(server);
             }
 
             var host = await StepAsync("Starting the local Lambda host with lambda.zip",
-                () => StartLambdaHostAsync(artifacts, outputs, serverUrl, options.MaxConcurrency, cancellationToken),
+                () => StartLambdaHostAsync(artifacts, outputs, serverUrl, options.MaxConcurrency, telemetry, cancellationToken),
                 h => $"Lambda Invoke API on {Endpoint(h)} (timeout {outputs.FunctionTimeoutSeconds} s, memory {outputs.FunctionMemoryMb} MB)");
             started.Add(host);
 
@@ -89,6 +102,8 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
                 S3Endpoint = motoEndpoint,
                 Bucket = outputs.Bucket,
                 Region = outputs.Region,
+                DashboardUrl = dashboard?.Page,
+                OtlpEndpoint = dashboard?.OtlpEndpoint,
                 StartedAt = DateTimeOffset.UtcNow,
                 Processes = started,
             };
@@ -116,6 +131,10 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     public void RequireTools(LocalUpOptions options)
     {
         Tool.Require(Tool.MotoServer, Tool.Terraform);
+        if (options.Dashboard)
+        {
+            LocalDashboard.Require();
+        }
         new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStale(HostArchitecture(), options.ArtifactsDirectory);
     }
 
@@ -231,7 +250,15 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         ["server_artifact_path"] = artifacts.ServerZip,
     };
 
-    async Task<LocalProcess> StartServerAsync(LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, CancellationToken cancellationToken)
+    async Task<(LocalProcess Process, string Page, string OtlpEndpoint)> StartDashboardAsync(CancellationToken cancellationToken)
+    {
+        var dashboard = LocalDashboard.Start(LogFile(Dashboard));
+        var (page, otlp) = await WaitReadyAsync(dashboard, () => LocalDashboard.WaitReadyAsync(dashboard, ReadyTimeout, cancellationToken));
+        return (Record(Dashboard, dashboard, new Uri(page).Port), page, otlp);
+    }
+
+    async Task<LocalProcess> StartServerAsync(
+        LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, IReadOnlyDictionary<string, string> telemetry, CancellationToken cancellationToken)
     {
         var directory = Extract(artifacts.ServerZip, "server", Packager.ServerExecutableName);
         var port = FreePort.Next();
@@ -244,6 +271,10 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         environment["AWS_SESSION_TOKEN"] = null;
         environment["AWS_EC2_METADATA_DISABLED"] = "true";
         environment[ServerSettingNames.AllowedPrivateCidrs] = AllowedPrivateCidrs;
+        foreach (var (name, value) in telemetry)
+        {
+            environment[name] = value;
+        }
 
         var server = DetachedProcess.Start(Path.Combine(directory, Packager.ServerExecutableName), [], LogFile(Server), environment, directory);
         var url = $"http://127.0.0.1:{port}";
@@ -252,10 +283,15 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     }
 
     async Task<LocalProcess> StartLambdaHostAsync(
-        LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency, CancellationToken cancellationToken)
+        LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency, IReadOnlyDictionary<string, string> telemetry,
+        CancellationToken cancellationToken)
     {
         var directory = Extract(artifacts.LambdaZip, "function", Packager.BootstrapName);
         var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { [FunctionEnvironmentVariables.ServerUrl] = serverUrl };
+        foreach (var (name, value) in telemetry)
+        {
+            environment[name] = value;
+        }
         var config = new LocalLambdaHostConfig
         {
             FunctionName = outputs.FunctionName,
