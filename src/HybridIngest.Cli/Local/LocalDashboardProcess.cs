@@ -13,7 +13,7 @@ namespace HybridIngest.Cli.Local;
 /// itself (port 0), for the browser and for OTLP/HTTP; anonymous, since nothing but this machine can
 /// reach it. Ready when it prints both addresses.
 /// </summary>
-public static partial class LocalDashboard
+static partial class LocalDashboardProcess
 {
     public const string Name = "dashboard";
 
@@ -22,15 +22,18 @@ public static partial class LocalDashboard
 
     /// <summary>Where the build found the dashboard (the package's tools/ folder in the NuGet cache).</summary>
     public static string Executable => Path.Combine(
-        typeof(LocalDashboard).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == DirectoryMetadata).Value!,
+        typeof(LocalDashboardProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == DirectoryMetadata).Value!,
         ExecutableName);
 
-    /// <summary>The variables that point the server and the function at the dashboard's OTLP/HTTP endpoint.</summary>
-    public static IReadOnlyDictionary<string, string> TelemetryEnvironment(string otlpEndpoint) => new Dictionary<string, string>
+    /// <summary>The started dashboard: its page, its OTLP/HTTP endpoint, and the variables that point the server and the function there.</summary>
+    public sealed record Started(LocalProcess Process, string Page, string OtlpEndpoint)
     {
-        [TelemetryNames.OtlpEndpoint] = otlpEndpoint,
-        [TelemetryNames.OtlpProtocol] = "http/protobuf",
-    };
+        public IReadOnlyDictionary<string, string> TelemetryEnvironment { get; } = new Dictionary<string, string>
+        {
+            [TelemetryNames.OtlpEndpoint] = OtlpEndpoint,
+            [TelemetryNames.OtlpProtocol] = "http/protobuf",
+        };
+    }
 
     /// <summary>Throws <see cref="ExitCode.MissingTool"/> when the dashboard cannot run here, saying why and what to do.</summary>
     public static void Require()
@@ -49,8 +52,7 @@ public static partial class LocalDashboard
         }
     }
 
-    /// <summary>Starts the dashboard detached, its output in <paramref name="logFile"/>.</summary>
-    public static DetachedProcess Start(string logFile)
+    public static async Task<Started> StartAsync(LocalState state, CancellationToken cancellationToken)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -60,16 +62,16 @@ public static partial class LocalDashboard
             ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = null,
             ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
         };
-        return DetachedProcess.Start(Executable, [], logFile, environment, Path.GetDirectoryName(Executable));
-    }
-
-    /// <summary>Waits until the dashboard serves its page and OTLP/HTTP; returns both addresses.</summary>
-    public static async Task<(string Page, string OtlpEndpoint)> WaitReadyAsync(DetachedProcess dashboard, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        // It prints the page's address first, then the OTLP one: once the second is there, so is the first.
-        var otlp = await dashboard.WaitForLogLineAsync(OtlpListening(), timeout, cancellationToken);
-        var page = await dashboard.WaitForLogLineAsync(PageListening(), timeout, cancellationToken);
-        return (page.Groups[1].Value, otlp.Groups[1].Value);
+        var dashboard = DetachedProcess.Start(Executable, [], state.LogFile(Name), environment, Path.GetDirectoryName(Executable));
+        string page = "", otlp = "";
+        var process = await StackProcess.ReadyAsync(Name, dashboard, async () =>
+        {
+            // It prints the page's address first, then the OTLP one: once the second is there, so is the first.
+            otlp = (await dashboard.WaitForLogLineAsync(OtlpListening(), StackProcess.ReadyTimeout, cancellationToken)).Groups[1].Value;
+            page = (await dashboard.WaitForLogLineAsync(PageListening(), StackProcess.ReadyTimeout, cancellationToken)).Groups[1].Value;
+            return new Uri(page).Port;
+        });
+        return new Started(process, page, otlp);
     }
 
     [GeneratedRegex(@"OTLP/HTTP listening on: (http://127\.0\.0\.1:\d+)")]
