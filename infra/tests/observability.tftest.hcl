@@ -10,7 +10,7 @@ variables {
   lambda_artifact_path = "tests/fixtures/lambda.zip"
 }
 
-run "alarms_watch_this_stacks_emf_and_lambda_metrics" {
+run "alarms_and_dashboard_watch_this_stacks_emf_and_lambda_metrics" {
   assert {
     condition = (
       aws_cloudwatch_metric_alarm.latency_p99.namespace == "HybridIngest"
@@ -56,9 +56,6 @@ run "alarms_watch_this_stacks_emf_and_lambda_metrics" {
     condition     = length(aws_sns_topic_subscription.alarm_email) == 0
     error_message = "Without alarm_email nobody is subscribed."
   }
-}
-
-run "dashboard_shows_each_stage_and_the_server_outcomes" {
   assert {
     condition = alltrue([
       for needle in ["\"duration_ms\"", "\"lambda_ec2_call_time_ms\"", "\"total_ms\"", "\"download_ms\"", "\"upload_ms\"", "\"p50\"", "\"p99\"",
