@@ -15,7 +15,7 @@ public sealed class IngestStack : IAsyncLifetime
     public const string Bucket = "hybrid-ingest-images";
     public const string FunctionName = "hybrid-ingest";
 
-    MotoServer? _moto;
+    MotoProcess? _moto;
     ImageOrigin? _origin;
     ServerProcess? _server;
     OtlpReceiver? _otlp;
@@ -45,7 +45,7 @@ public sealed class IngestStack : IAsyncLifetime
     async Task StartAsync()
     {
         var bootstrap = Bootstraps.PublishedAsync();
-        _moto = await MotoServer.StartAsync();
+        _moto = await MotoProcess.StartAsync();
         S3 = EmulatorS3.CreateClient(_moto.Endpoint);
         await S3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         _origin = await ImageOrigin.StartAsync();
