@@ -15,11 +15,13 @@ provider "aws" {
   s3_use_path_style           = local.emulated
 
   endpoints {
+    cloudwatch     = var.aws_endpoint_url
     cloudwatchlogs = var.aws_endpoint_url
     ec2            = var.aws_endpoint_url
     iam            = var.aws_endpoint_url
     lambda         = var.aws_endpoint_url
     s3             = var.aws_endpoint_url
+    sns            = var.aws_endpoint_url
     ssm            = var.aws_endpoint_url
     sts            = var.aws_endpoint_url
   }

@@ -93,6 +93,29 @@ variable "log_retention_days" {
   }
 }
 
+variable "alarm_email" {
+  type        = string
+  description = "An e-mail address subscribed to the alarms' SNS topic (AWS mails a confirmation link first); null subscribes nobody, and the alarms still show on the dashboard and in the console."
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an e-mail address such as ops@example.com."
+  }
+}
+
+variable "alarm_p99_latency_ms" {
+  type        = number
+  description = "The latency alarm fires when the function's p99 duration stays above this many milliseconds for 15 minutes (3 periods of 5). Download time dominates it: set it from your images' sizes and origins."
+  default     = 5000
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_p99_latency_ms >= 10 && var.alarm_p99_latency_ms <= 900000
+    error_message = "alarm_p99_latency_ms must be between 10 and 900000 (Lambda's 15-minute limit)."
+  }
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let `terraform destroy` delete the bucket with every object (and version) in it. True so that destroy leaves nothing behind; set false to make destroy fail while images remain."

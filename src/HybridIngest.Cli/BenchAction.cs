@@ -44,6 +44,11 @@ public sealed class BenchAction(IAnsiConsole console)
         {
             console.Write(SummaryTable(report.Results));
         }
+        if (report.Results.Levels.Any(l => l.Stages is not null))
+        {
+            console.MarkupLine("Where the time went (Invoke API + host = end to end minus the function's REPORT Duration and init; S3 write = what the upload adds after the origin's last byte):");
+            console.Write(BenchStages.Table(report.Results));
+        }
         console.MarkupLineInterpolated($"Results and plots: [bold]{report.OutputDirectory}[/]");
         foreach (var file in report.Files)
         {

@@ -194,6 +194,9 @@ public sealed class BenchRunner(LambdaInvoker invoker, string functionName)
                 Error = answer.Error,
                 ColdStart = outcome.InitDurationMs is not null,
                 InitDurationMs = outcome.InitDurationMs,
+                FunctionDurationMs = outcome.FunctionDurationMs,
+                ServerTotalMs = answer.Stored?.TotalMs,
+                ServerDownloadMs = answer.Stored?.DownloadMs,
             };
         }
         catch (Exception e) when (e is HttpRequestException or SocketException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))

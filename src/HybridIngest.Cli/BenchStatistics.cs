@@ -25,6 +25,7 @@ public static class BenchStatistics
             StatusCounts = Count(samples.Select(Status)),
             ErrorCounts = Count(samples.Where(s => s.Error is not null).Select(s => s.Error!)),
             ColdStarts = samples.Count(s => s.ColdStart),
+            Stages = BenchStages.Summarize(samples),
         };
     }
 

@@ -25,8 +25,17 @@ public sealed partial record InvokeOutcome(
             ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
             : null;
 
+    /// <summary>The <c>Duration</c> of the REPORT line: the function's handling of the event, init not included.</summary>
+    public double? FunctionDurationMs =>
+        LogTail is not null && ReportDuration().Match(LogTail) is { Success: true } match
+            ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : null;
+
     [GeneratedRegex(@"Init Duration:\s*([0-9.]+)\s*ms")]
     private static partial Regex InitDuration();
+
+    [GeneratedRegex(@"REPORT RequestId:\s*\S+\s+Duration:\s*([0-9.]+)\s*ms")]
+    private static partial Regex ReportDuration();
 }
 
 /// <summary>

@@ -36,6 +36,10 @@ public static class LocalCommand
         endpoints.AddRow("S3 (moto_server)", status.S3Endpoint);
         endpoints.AddRow("Bucket", Markup.Escape(status.Bucket));
         endpoints.AddRow("Region", status.Region);
+        if (status.DashboardUrl is { } dashboard)
+        {
+            endpoints.AddRow("Dashboard (traces)", $"{dashboard}  (OTLP/HTTP: {status.OtlpEndpoint})");
+        }
         endpoints.AddRow("Up since", status.StartedAt.ToString("u", CultureInfo.InvariantCulture));
         console.Write(endpoints);
 

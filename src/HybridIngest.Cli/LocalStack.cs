@@ -8,14 +8,16 @@ namespace HybridIngest.Cli;
 /// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or built from other sources).</param>
 /// <param name="MaxConcurrency">Most execution environments the local Lambda host runs at once.</param>
 /// <param name="ServerUrl">A server of the user's (the lab's Flask server, an EC2 instance) that the function calls instead of one <c>up</c> starts.</param>
-public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null);
+/// <param name="Dashboard">Start the Aspire dashboard and send the server's and the function's telemetry to it.</param>
+public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null, bool Dashboard = false);
 
 /// <summary>
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
-/// server from its package, and the function under the local Lambda host. Every process is started
+/// server from its package, the function under the local Lambda host and, on request, the Aspire
+/// dashboard that their telemetry goes to. Every process is started
 /// detached (it outlives the command) and recorded in <see cref="LocalState"/>; <c>down</c> stops
 /// exactly those. This class orders the steps; each process is one class in Local/
-/// (<see cref="LocalMotoProcess"/>, <see cref="LocalServerProcess"/>, <see cref="LocalLambdaHostProcess"/>).
+/// (<see cref="LocalMotoProcess"/>, <see cref="LocalDashboardProcess"/>, <see cref="LocalServerProcess"/>, <see cref="LocalLambdaHostProcess"/>).
 /// </summary>
 public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiConsole console)
 {
@@ -46,6 +48,15 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
                 () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
                 o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})");
 
+            LocalDashboardProcess.Started? dashboard = null;
+            if (options.Dashboard)
+            {
+                dashboard = await StepAsync("Starting the Aspire dashboard", () => LocalDashboardProcess.StartAsync(state, cancellationToken),
+                    d => $"dashboard on {d.Page} (OTLP/HTTP on {d.OtlpEndpoint}: the server and the function send their traces there)");
+                started.Add(dashboard.Process);
+            }
+            var telemetry = dashboard?.TelemetryEnvironment ?? new Dictionary<string, string>();
+
             string serverUrl;
             if (options.ServerUrl is { } external)
             {
@@ -55,14 +66,14 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
             else
             {
                 var server = await StepAsync("Starting the server from server.zip",
-                    () => LocalServerProcess.StartAsync(state, artifacts, outputs, motoEndpoint, cancellationToken),
+                    () => LocalServerProcess.StartAsync(state, artifacts, outputs, motoEndpoint, telemetry, cancellationToken),
                     s => $"server on {StackProcess.Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={LocalServerProcess.AllowedPrivateCidrs}: it may download from origins on this machine)");
                 started.Add(server);
                 serverUrl = StackProcess.Endpoint(server);
             }
 
             var host = await StepAsync("Starting the local Lambda host with lambda.zip",
-                () => LocalLambdaHostProcess.StartAsync(state, artifacts, outputs, serverUrl, options.MaxConcurrency, cancellationToken),
+                () => LocalLambdaHostProcess.StartAsync(state, artifacts, outputs, serverUrl, options.MaxConcurrency, telemetry, cancellationToken),
                 h => $"Lambda Invoke API on {StackProcess.Endpoint(h)} (timeout {outputs.FunctionTimeoutSeconds} s, memory {outputs.FunctionMemoryMb} MB)");
             started.Add(host);
 
@@ -74,6 +85,8 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
                 S3Endpoint = motoEndpoint,
                 Bucket = outputs.Bucket,
                 Region = outputs.Region,
+                DashboardUrl = dashboard?.Page,
+                OtlpEndpoint = dashboard?.OtlpEndpoint,
                 StartedAt = DateTimeOffset.UtcNow,
                 Processes = started,
             };
@@ -101,6 +114,10 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
     public async Task RequireToolsAsync(LocalUpOptions options)
     {
         Tool.Require(Tool.MotoServer, Tool.Terraform);
+        if (options.Dashboard)
+        {
+            LocalDashboardProcess.Require();
+        }
         await new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStaleAsync(HostArchitecture(), options.ArtifactsDirectory);
     }
 

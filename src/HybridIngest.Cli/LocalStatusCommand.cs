@@ -11,7 +11,7 @@ public static class LocalStatusCommand
 {
     static readonly Option<bool> Json = new("--json")
     {
-        Description = "Print the state as JSON: lambda_endpoint, function_name, server_url, s3_endpoint, bucket, region and the processes.",
+        Description = "Print the state as JSON: lambda_endpoint, function_name, server_url, s3_endpoint, bucket, region, dashboard_url and otlp_endpoint (with --dashboard) and the processes.",
     };
 
     static readonly JsonSerializerOptions Indented = new(HybridIngestJsonContext.Default.Options) { WriteIndented = true };

@@ -16,17 +16,22 @@ public static class LocalUpCommand
         "A server for the function to call instead of starting ours (e.g. the lab's Flask server or an EC2 instance); it gets POST {URL}/process-image.",
         "http://127.0.0.1:5000", uri => uri);
 
+    static readonly Option<bool> Dashboard = new("--dashboard")
+    {
+        Description = "Also start the Aspire dashboard (traces, metrics and logs in a web page, on 127.0.0.1) and send the server's and the function's telemetry to it.",
+    };
+
     public static Command Create()
     {
-        var command = new Command("up", "Start moto_server, apply infra/ to it, start the server from server.zip (or use --server-url) and the local Lambda host with lambda.zip; record them in the state directory.")
+        var command = new Command("up", "Start moto_server, apply infra/ to it, start the server from server.zip (or use --server-url), the local Lambda host with lambda.zip and, with --dashboard, the Aspire dashboard; record them in the state directory.")
         {
-            StateDir, Artifacts, MaxConcurrency, ServerUrl,
+            StateDir, Artifacts, MaxConcurrency, ServerUrl, Dashboard,
         };
         command.SetAction((result, ct) => CommandAction.Run(async () =>
         {
             using var cancellation = SignalSafe.Relay(ct);
             var status = await LocalCommand.Stack(result).UpAsync(
-                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl)), cancellation.Token);
+                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl), result.GetValue(Dashboard)), cancellation.Token);
             LocalCommand.PrintStatus(AnsiConsole.Console, status);
             AnsiConsole.MarkupLine("Stop it with [bold]hybrid local down[/].");
             return ExitCode.Success;

@@ -84,6 +84,15 @@ public sealed record BenchSample
     [JsonPropertyName("error")] public string? Error { get; init; }
     [JsonPropertyName("cold_start")] public required bool ColdStart { get; init; }
     [JsonPropertyName("init_duration_ms")] public double? InitDurationMs { get; init; }
+
+    /// <summary>The REPORT line's <c>Duration</c>: the function's handling of this event, init not included.</summary>
+    [JsonPropertyName("function_duration_ms")] public double? FunctionDurationMs { get; init; }
+
+    /// <summary>The server's <c>total_ms</c> (download start to stored), when it stored an image.</summary>
+    [JsonPropertyName("server_total_ms")] public double? ServerTotalMs { get; init; }
+
+    /// <summary>The server's <c>download_ms</c> (download start to the origin's last byte), when it stored an image.</summary>
+    [JsonPropertyName("server_download_ms")] public double? ServerDownloadMs { get; init; }
 }
 
 /// <summary>The statistics of one concurrency level of a bench run.</summary>
@@ -101,6 +110,17 @@ public sealed record BenchLevel
     [JsonPropertyName("status_counts")] public required IReadOnlyDictionary<string, int> StatusCounts { get; init; }
     [JsonPropertyName("error_counts")] public required IReadOnlyDictionary<string, int> ErrorCounts { get; init; }
     [JsonPropertyName("cold_starts")] public required int ColdStarts { get; init; }
+
+    /// <summary>Where the time went, stage by stage, over the invocations that have every timing (absent when none has).</summary>
+    [JsonPropertyName("stages")] public IReadOnlyList<BenchStageSummary>? Stages { get; init; }
+}
+
+/// <summary>One stage of the per-stage breakdown (see the Cli's <c>BenchStages</c>) and its statistics.</summary>
+public sealed record BenchStageSummary
+{
+    /// <summary>invoke_api_host, init, function, function_to_server, download or s3_write.</summary>
+    [JsonPropertyName("stage")] public required string Stage { get; init; }
+    [JsonPropertyName("ms")] public required LatencySummary Ms { get; init; }
 }
 
 /// <summary><c>bench-results/&lt;timestamp&gt;/results.json</c>: settings, statistics and every sample.</summary>

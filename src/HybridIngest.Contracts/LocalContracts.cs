@@ -19,6 +19,12 @@ public sealed record LocalStackStatus
     [JsonPropertyName("region")] public required string Region { get; init; }
     [JsonPropertyName("started_at")] public required DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>The Aspire dashboard's page (traces, metrics, logs), when <c>up --dashboard</c> started it.</summary>
+    [JsonPropertyName("dashboard_url")] public string? DashboardUrl { get; init; }
+
+    /// <summary>The dashboard's OTLP/HTTP endpoint, where the server and the function send their telemetry.</summary>
+    [JsonPropertyName("otlp_endpoint")] public string? OtlpEndpoint { get; init; }
+
     /// <summary>Every process <c>up</c> started; <c>down</c> stops exactly these.</summary>
     [JsonPropertyName("processes")] public required IReadOnlyList<LocalProcess> Processes { get; init; }
 }
@@ -29,7 +35,7 @@ public sealed record LocalStackStatus
 /// </summary>
 public sealed record LocalProcess
 {
-    /// <summary>moto, server or lambda-host.</summary>
+    /// <summary>moto, server, lambda-host or dashboard.</summary>
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("pid")] public required int Pid { get; init; }
     [JsonPropertyName("port")] public required int Port { get; init; }

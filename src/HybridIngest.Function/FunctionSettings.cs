@@ -5,7 +5,8 @@ using HybridIngest.Contracts;
 namespace HybridIngest.Function;
 
 /// <summary>The function's configuration, from its environment variables.</summary>
-sealed record FunctionSettings(Uri ProcessImageUri)
+/// <param name="Otlp">Where the function's spans go; null when tracing is off (no OTLP endpoint set).</param>
+sealed record FunctionSettings(Uri ProcessImageUri, OtlpSettings? Otlp)
 {
     public static bool TryLoad(
         Func<string, string?> getVariable,
@@ -26,8 +27,11 @@ sealed record FunctionSettings(Uri ProcessImageUri)
             problem = $"{FunctionEnvironmentVariables.ServerUrl} '{value}' is not an absolute http(s) URL without query, e.g. http://10.0.1.10:8080.";
             return false;
         }
-        settings = new FunctionSettings(new Uri(value.TrimEnd('/') + "/process-image"));
-        problem = null;
+        if (!OtlpSettings.TryLoad(getVariable, out var otlp, out problem))
+        {
+            return false;
+        }
+        settings = new FunctionSettings(new Uri(value.TrimEnd('/') + "/process-image"), otlp);
         return true;
     }
 }

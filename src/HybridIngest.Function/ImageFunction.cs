@@ -10,8 +10,11 @@ namespace HybridIngest.Function;
 /// ingest it, and answers in the lab's <c>{"statusCode", "body"}</c> shape. It never throws for
 /// bad input or a failing server: those are answers (400, 502, 504), not function errors.
 /// </summary>
-sealed class ImageFunction(ServerClient server)
+sealed class ImageFunction(ServerClient server, OtlpExporter? exporter = null)
 {
+    /// <summary>The last invocation's span, exported once its answer is sent.</summary>
+    FunctionSpan? _span;
+
     public const string SuccessMessage = "Image processed successfully";
 
     const int BadGateway = (int)System.Net.HttpStatusCode.BadGateway;
@@ -20,14 +23,31 @@ sealed class ImageFunction(ServerClient server)
 
     public async Task<byte[]> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
     {
+        var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
-        var response = await RespondAsync(invocation, cancellationToken);
+        var trace = FunctionTrace.From(invocation.TraceId);
+        var response = await RespondAsync(invocation, trace, cancellationToken);
+        var duration = Stopwatch.GetElapsedTime(started);
         JsonLog.Invocation(invocation.RequestId, response.Response.StatusCode, response.Body.Code, response.ImageUrl,
-            response.Body.LambdaEc2CallTimeMs, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2));
+            response.Body.LambdaEc2CallTimeMs, Math.Round(duration.TotalMilliseconds, 2));
+        if (exporter is not null)
+        {
+            _span = new FunctionSpan(trace, "invocation", startedAt, duration, invocation.RequestId, response.Response.StatusCode, response.Body.Code);
+        }
         return JsonSerializer.SerializeToUtf8Bytes(response.Response, HybridIngestJsonContext.Relaxed.FunctionResponse);
     }
 
-    async Task<(FunctionResponse Response, FunctionResponseBody Body, string? ImageUrl)> RespondAsync(Invocation invocation, CancellationToken cancellationToken)
+    /// <summary>Exports the last invocation's span, if tracing is on (after its answer was sent: see <see cref="LambdaLoop"/>).</summary>
+    public async Task ExportSpanAsync(CancellationToken cancellationToken)
+    {
+        if (exporter is not null && Interlocked.Exchange(ref _span, null) is { } span)
+        {
+            await exporter.ExportAsync(span, cancellationToken);
+        }
+    }
+
+    async Task<(FunctionResponse Response, FunctionResponseBody Body, string? ImageUrl)> RespondAsync(Invocation invocation, FunctionTrace trace,
+        CancellationToken cancellationToken)
     {
         if (ReadImageUrl(invocation.Payload, out var problem) is not { } imageUrl)
         {
@@ -41,7 +61,7 @@ sealed class ImageFunction(ServerClient server)
         int statusCode;
         try
         {
-            var answer = await server.PostAsync(request, invocation.Deadline, cancellationToken);
+            var answer = await server.PostAsync(request, invocation.Deadline, trace.TraceParent, cancellationToken);
             (statusCode, body) = Wrap(answer);
         }
         catch (ServerCallException e)

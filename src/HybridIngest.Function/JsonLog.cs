@@ -11,10 +11,26 @@ static class JsonLog
 {
     static readonly Lock Gate = new();
 
+    /// <summary>
+    /// The invocation line is also a CloudWatch Embedded Metric Format record: CloudWatch turns its
+    /// members into metrics per function (errors: answers of 500 and up, which Lambda's own Errors
+    /// metric does not count since the function answered).
+    /// </summary>
+    static readonly EmfDirective InvocationMetrics = new([["function_name"]],
+    [
+        new("invocations", "Count"), new("errors", "Count"), new("duration_ms", "Milliseconds"), new("lambda_ec2_call_time_ms", "Milliseconds"),
+    ]);
+
+    static readonly string FunctionName = Environment.GetEnvironmentVariable(LambdaEnvironmentVariables.FunctionName) ?? "unknown";
+
     /// <summary>The one line per invocation.</summary>
     public static void Invocation(string requestId, int statusCode, string? code, string? imageUrl, double serverCallMs, double durationMs) =>
         Write("INFO", "invocation", requestId, writer =>
         {
+            EmbeddedMetrics.WriteMetadata(writer, DateTimeOffset.UtcNow, InvocationMetrics);
+            writer.WriteString("function_name", FunctionName);
+            writer.WriteNumber("invocations", 1);
+            writer.WriteNumber("errors", statusCode >= 500 ? 1 : 0);
             writer.WriteNumber("status_code", statusCode);
             if (code is not null)
             {

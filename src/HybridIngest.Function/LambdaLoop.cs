@@ -8,10 +8,13 @@ static class LambdaLoop
     public const string UnhandledErrorType = "Runtime.UnhandledException";
 
     /// <summary>Runs until the Runtime API fails; returns the process exit code.</summary>
+    /// <param name="afterResponse">Work for after the answer is sent and before the next <c>next</c> (the span's export):
+    /// the caller has its answer, and Lambda freezes the environment only once <c>next</c> is called.</param>
     public static async Task<int> RunAsync(
         IRuntimeApi api,
         Func<Invocation, CancellationToken, Task<byte[]>> handler,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? afterResponse = null)
     {
         while (true)
         {
@@ -33,6 +36,10 @@ static class LambdaLoop
             try
             {
                 await HandleAsync(api, handler, invocation, cancellationToken);
+                if (afterResponse is not null)
+                {
+                    await afterResponse(cancellationToken);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

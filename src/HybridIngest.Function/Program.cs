@@ -24,5 +24,6 @@ if (!FunctionSettings.TryLoad(Environment.GetEnvironmentVariable, out var settin
     return 1;
 }
 
-var function = new ImageFunction(new ServerClient(ServerClient.CreateHttpClient(), settings.ProcessImageUri));
-return await LambdaLoop.RunAsync(runtimeApi, function.HandleAsync, CancellationToken.None);
+var http = ServerClient.CreateHttpClient();
+var function = new ImageFunction(new ServerClient(http, settings.ProcessImageUri), settings.Otlp is { } otlp ? new OtlpExporter(http, otlp) : null);
+return await LambdaLoop.RunAsync(runtimeApi, function.HandleAsync, CancellationToken.None, function.ExportSpanAsync);

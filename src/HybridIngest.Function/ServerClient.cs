@@ -62,7 +62,8 @@ sealed class ServerClient(HttpClient http, Uri processImageUri)
     };
 
     /// <summary>Posts the request; throws <see cref="ServerCallException"/> when there is no usable answer.</summary>
-    public async Task<ServerAnswer> PostAsync(ProcessImageRequest request, DateTimeOffset deadline, CancellationToken cancellationToken)
+    /// <param name="traceParent">The W3C <c>traceparent</c> of the invocation's span, sent as is.</param>
+    public async Task<ServerAnswer> PostAsync(ProcessImageRequest request, DateTimeOffset deadline, string traceParent, CancellationToken cancellationToken)
     {
         var budget = deadline - DateTimeOffset.UtcNow - SafetyMargin;
         if (budget <= TimeSpan.Zero)
@@ -74,7 +75,7 @@ sealed class ServerClient(HttpClient http, Uri processImageUri)
         var body = JsonSerializer.SerializeToUtf8Bytes(request, HybridIngestJsonContext.Default.ProcessImageRequest);
         try
         {
-            using var response = await SendAsync(body, request.RequestId, timeout.Token);
+            using var response = await SendAsync(body, request.RequestId, traceParent, timeout.Token);
             return new ServerAnswer((int)response.StatusCode, await ReadJsonObjectAsync(response, timeout.Token));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -90,7 +91,7 @@ sealed class ServerClient(HttpClient http, Uri processImageUri)
     /// idle connection as it was picked). SocketsHttpHandler retries by itself only when the failure
     /// comes before the body starts; this also covers a failure while the body is being written.
     /// </summary>
-    async Task<HttpResponseMessage> SendAsync(byte[] body, string? requestId, CancellationToken cancellationToken)
+    async Task<HttpResponseMessage> SendAsync(byte[] body, string? requestId, string traceParent, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -100,6 +101,7 @@ sealed class ServerClient(HttpClient http, Uri processImageUri)
             {
                 message.Headers.Add(ServerHeaders.RequestId, requestId);
             }
+            message.Headers.TryAddWithoutValidation(TelemetryNames.TraceParentHeader, traceParent);
             try
             {
                 return await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

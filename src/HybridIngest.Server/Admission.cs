@@ -29,10 +29,11 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
     readonly CancellationTokenSource _stopping = new();
     readonly RepeatedEvent _refusals;
     readonly ILogger<Admission> _logger;
+    readonly IngestMetrics _metrics;
     long _refused;
     volatile bool _draining;
 
-    public Admission(IOptions<IngestOptions> options, ILogger<Admission> logger, TimeProvider time)
+    public Admission(IOptions<IngestOptions> options, ILogger<Admission> logger, TimeProvider time, IngestMetrics metrics)
     {
         // The settings are read on first use: the host creates this (a hosted service) before it
         // validates them, and a bad one is to be reported by that validation, not by a stack trace here.
@@ -44,7 +45,14 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
             QueueLimit = Settings.MaxQueuedRequests,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         }));
-        _refusals = new RepeatedEvent(time, (count, interval) => Log.RefusedAgain(logger, count, interval.TotalSeconds));
+        _metrics = metrics;
+        _refusals = new RepeatedEvent(time, (count, interval) =>
+        {
+            Log.RefusedAgain(logger, count, interval.TotalSeconds);
+            metrics.RefusalsLogged(count);
+        });
+        metrics.Meter.CreateObservableUpDownCounter("hybrid_ingest.in_flight", () => Status().InProgress, "{request}",
+            "Ingest requests holding a slot");
     }
 
     IngestOptions Settings => _settings.Value;
@@ -95,10 +103,12 @@ public sealed class Admission : IHostedLifecycleService, IDisposable
     IngestException Refuse(string reason)
     {
         Interlocked.Increment(ref _refused);
+        _metrics.Refused();
         var status = Status();
         if (_refusals.Occur())
         {
             Log.Refused(_logger, reason, status.InProgress, status.Queued);
+            _metrics.RefusalsLogged(1);
         }
         return new IngestException(ErrorCodes.Overloaded,
             $"{reason} ({status.InProgress} requests in progress, {status.Queued} waiting); retry after {RetryAfterSeconds} s");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using HybridIngest.Server.Security;
@@ -34,6 +35,11 @@ public sealed class DestinationConnector(DestinationPolicy policy)
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
+                // A new connection (a pooled one has no event); the download span rides on the request that opened it.
+                if (context.InitialRequestMessage.Options.TryGetValue(ServerTelemetry.DownloadSpan, out var span))
+                {
+                    span.AddEvent(new ActivityEvent("connected", tags: new ActivityTagsCollection { ["network.peer.address"] = address.ToString() }));
+                }
                 return new NetworkStream(socket, ownsSocket: true);
             }
             catch (SocketException e)

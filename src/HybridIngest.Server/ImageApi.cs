@@ -72,7 +72,7 @@ public static partial class ImageApi
     /// </summary>
     static async Task<Results<Ok<ProcessImageResponse>, JsonHttpResult<ErrorResponse>>> ProcessImage(
         HttpContext context, ImageIngest ingest, IdempotencyRecords records, DestinationPolicy policy, Admission admission,
-        IOptions<IngestOptions> options, ILogger<ImageIngest> logger)
+        IOptions<IngestOptions> options, IngestMetrics metrics, ILogger<ImageIngest> logger)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = ValidRequestId(context.Request.Headers[ServerHeaders.RequestId].ToString());
@@ -90,6 +90,7 @@ public static partial class ImageApi
             var callerGaveId = requestId is not null; // only a caller's own id can come back as a retry
             requestId ??= Guid.NewGuid().ToString("N");
             context.Response.Headers[ServerHeaders.RequestId] = requestId;
+            Activity.Current?.SetTag(TelemetryNames.RequestIdAttribute, requestId); // the request's span
             if (string.IsNullOrWhiteSpace(request.ImageUrl))
             {
                 throw new IngestException(ErrorCodes.InvalidRequest, "image_url is required: {\"image_url\": \"https://...\"}");
@@ -116,6 +117,8 @@ public static partial class ImageApi
         {
             requestId ??= Guid.NewGuid().ToString("N");
             context.Response.Headers[ServerHeaders.RequestId] = requestId;
+            Activity.Current?.SetTag(TelemetryNames.RequestIdAttribute, requestId);
+            ServerTelemetry.RecordFailure(failure.Code);
             // Refusals are counted by Admission, not logged one line each.
             logged = failure.Code == ErrorCodes.Overloaded ? null
                 : (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
@@ -135,9 +138,11 @@ public static partial class ImageApi
         {
             if (logged is { } line)
             {
+                var totalMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 Log.Processed(logger, line.Status >= 500 ? LogLevel.Warning : LogLevel.Information,
                     requestId ?? "-", line.Outcome, line.Status, originHost, measurements.Bytes, measurements.DownloadMs,
-                    measurements.UploadMs, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, measurements.Key, line.Detail);
+                    measurements.UploadMs, totalMs, measurements.Key, line.Detail);
+                metrics.Processed(line.Outcome, measurements, totalMs, admission.Status().InProgress);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using HybridIngest.Contracts;
 using HybridIngest.Server.Security;
@@ -62,6 +63,10 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
     async Task<HttpResponseMessage> SendAsync(Uri url, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (Activity.Current is { } span && span.Source == ServerTelemetry.Source)
+        {
+            request.Options.Set(ServerTelemetry.DownloadSpan, span); // for the connect callback's "connected" event
+        }
         try
         {
             return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

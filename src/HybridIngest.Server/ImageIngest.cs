@@ -29,13 +29,17 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, Ob
     {
         var settings = options.Value;
         var started = Stopwatch.GetTimestamp();
+        using var downloadSpan = ServerTelemetry.StartSpan("download", requestId)
+            ?.SetTag("url.full", LoggedUrls.WithoutSecrets(url)).SetTag("server.address", url.Host);
         using var deadline = new CancellationTokenSource(settings.DownloadTimeout);
         using var download = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, requestAborted);
         DownloadStream? body = null;
+        Activity? storeSpan = null;
         var storing = false;
         try
         {
             using var response = await downloader.OpenAsync(url, download.Token);
+            downloadSpan?.AddEvent(new ActivityEvent("first_byte"));
             var length = response.Content.Headers.ContentLength;
             if (length > settings.MaxImageBytes)
             {
@@ -60,6 +64,10 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, Ob
             };
             var uploadStarted = Stopwatch.GetTimestamp();
             storing = true;
+            // The S3 write is the request's child, beside the download that streams into it.
+            Activity.Current = downloadSpan?.Parent ?? Activity.Current;
+            storeSpan = ServerTelemetry.StartSpan("s3.put_object", requestId)
+                ?.SetTag("aws.s3.bucket", store.Bucket).SetTag("aws.s3.key", key);
             var sha256 = await store.StoreAsync(key, format, body, length, metadata, requestAborted);
             var finished = Stopwatch.GetTimestamp();
             Record(measurements, body, started);
@@ -87,11 +95,19 @@ public sealed class ImageIngest(ImageDownloader downloader, ImageStore store, Ob
         catch (Exception e) when (!requestAborted.IsCancellationRequested)
         {
             // The deadline is the download's: once the last byte is in, a late S3 failure is S3's.
-            throw Classify(e, body, deadline.IsCancellationRequested && body is not { FinishedAt: > 0 }, storing);
+            var failure = Classify(e, body, deadline.IsCancellationRequested && body is not { FinishedAt: > 0 }, storing);
+            (failure.Code == ErrorCodes.StorageFailed ? storeSpan : downloadSpan)?.SetStatus(ActivityStatusCode.Error, failure.Code);
+            throw failure;
         }
         finally
         {
+            storeSpan?.Dispose();
             Record(measurements, body, started);
+            if (downloadSpan is not null && body is { FinishedAt: > 0 })
+            {
+                downloadSpan.AddTag("http.response.body.size", body.BytesRead);
+                downloadSpan.SetEndTime(downloadSpan.StartTimeUtc + Stopwatch.GetElapsedTime(started, body.FinishedAt));
+            }
             body?.Dispose();
         }
     }

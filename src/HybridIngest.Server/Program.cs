@@ -29,6 +29,7 @@ builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration).Validat
 builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
 builder.Services.AddDestinationPolicy();
 builder.Services.AddImageApi();
+builder.Services.AddServerTelemetry(builder.Configuration); // metrics always (EMF lines); traces and OTLP only with OTEL_EXPORTER_OTLP_ENDPOINT
 builder.Services.AddApiDescription(); // /openapi/v1.json, and unexpected failures answered as problems too
 
 var app = builder.Build();

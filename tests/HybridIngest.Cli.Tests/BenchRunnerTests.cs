@@ -82,7 +82,7 @@ public sealed class BenchRunnerTests : IAsyncLifetime
 
         Assert.Equal(Path.GetFullPath(_output), Path.GetDirectoryName(report.OutputDirectory));
         Assert.Equal(
-            [BenchOutputs.ResultsJson, BenchOutputs.SamplesCsv, BenchOutputs.LatencyOverTimePng, BenchOutputs.LatencyDistributionPng],
+            [BenchOutputs.ResultsJson, BenchOutputs.SamplesCsv, BenchOutputs.LatencyOverTimePng, BenchOutputs.LatencyDistributionPng, BenchStages.BreakdownPng],
             report.Files.Select(Path.GetFileName));
 
         var json = JsonSerializer.Deserialize(File.ReadAllText(report.Files[0]), HybridIngestJsonContext.Default.BenchResults)!;
@@ -102,6 +102,23 @@ public sealed class BenchRunnerTests : IAsyncLifetime
             Assert.True(bytes.Length > 1000, $"{png} is only {bytes.Length} bytes");
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         }
+    }
+
+    [Fact]
+    public async Task KeepsTheTimingsOfEveryStageFromTheReportLineAndTheServersAnswer()
+    {
+        var report = await Runner().RunAsync(new BenchSettings("http://origin.test/cat.png", [1], Requests: 3), _output, null, CancellationToken.None);
+
+        // The fake's REPORT Duration 10 ms; the function's call 7.5 ms; the server's total 3 ms, download 1 ms.
+        Assert.All(report.Results.Samples, s => Assert.Equal((10.0, 3.0, 1.0), (s.FunctionDurationMs, s.ServerTotalMs, s.ServerDownloadMs)));
+        var stages = Assert.Single(report.Results.Levels).Stages!.ToDictionary(s => s.Stage, s => s.Ms);
+        Assert.Equal(BenchStages.All.Select(s => s.Name), stages.Keys);
+        Assert.Equal(3, stages["function"].Count);
+        Assert.Equal(2.5, stages["function"].Mean);
+        Assert.Equal(4.5, stages["function_to_server"].Mean);
+        Assert.Equal(1, stages["download"].Mean);
+        Assert.Equal(2, stages["s3_write"].Mean);
+        Assert.Equal(12.34 / 3, stages["init"].Mean, 6);
     }
 
     [Fact]

@@ -65,11 +65,19 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
             Assert.True(bench.ExitCode == 0, bench.Output);
             var run = Assert.Single(Directory.GetDirectories(_benchOutput));
             Assert.Equal(
-                [BenchOutputs.LatencyDistributionPng, BenchOutputs.LatencyOverTimePng, BenchOutputs.ResultsJson, BenchOutputs.SamplesCsv],
+                [BenchOutputs.LatencyDistributionPng, BenchOutputs.LatencyOverTimePng, BenchOutputs.ResultsJson, BenchOutputs.SamplesCsv, BenchStages.BreakdownPng],
                 Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             var results = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(run, BenchOutputs.ResultsJson)), HybridIngestJsonContext.Default.BenchResults)!;
             Assert.Equal([(1, 8, 8), (4, 8, 8)], results.Levels.Select(l => (l.Concurrency, l.Requests, l.Succeeded)));
             Assert.All(results.Samples, s => Assert.NotNull(s.LambdaEc2CallTimeMs));
+            // Every invocation has the timings of every stage: the host's REPORT line, the function's and the server's.
+            Assert.All(results.Levels, l =>
+            {
+                Assert.NotNull(l.Stages);
+                Assert.All(l.Stages, stage => Assert.Equal(8, stage.Ms.Count));
+            });
+            Assert.Contains("Where the time went", bench.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("Invoke API + host", bench.StandardOutput, StringComparison.Ordinal);
 
             var verifyBench = await Hybrid("verify");
             Assert.True(verifyBench.ExitCode == 0, verifyBench.Output);

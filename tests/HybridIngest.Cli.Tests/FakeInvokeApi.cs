@@ -56,7 +56,7 @@ public sealed class FakeInvokeApi : IAsyncDisposable
 
         var number = Interlocked.Increment(ref _invocations);
         var init = number == 1 ? "Init Duration: 12.34 ms\t" : "";
-        var log = $"START RequestId: r{number}\nEND RequestId: r{number}\nREPORT RequestId: r{number}\tDuration: 3.00 ms\t{init}Max Memory Used: 20 MB\n";
+        var log = $"START RequestId: r{number}\nEND RequestId: r{number}\nREPORT RequestId: r{number}\tDuration: 10.00 ms\t{init}Max Memory Used: 20 MB\n";
         request.HttpContext.Response.Headers["X-Amz-Log-Result"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(log));
         request.HttpContext.Response.Headers["x-amzn-RequestId"] = $"r{number}";
 

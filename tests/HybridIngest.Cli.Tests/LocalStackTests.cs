@@ -23,19 +23,24 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 
     public void Dispose() => StackLeftovers.CleanUp(_stateDirectory);
 
+    /// <summary>
+    /// With --dashboard (the same stack, one more process): the invocation's whole trace is on the
+    /// dashboard's page, found in a browser by its trace and request id.
+    /// </summary>
     [Fact]
-    public async Task UpServesTheFunctionToTheAwsCliAndDownLeavesNothingRunning()
+    public async Task UpServesTheFunctionToTheAwsCliAndItsTraceToTheDashboardAndDownLeavesNothingRunning()
     {
         await using var origin = await ImageOrigin.StartAsync();
         var imageUrl = origin.Serve("/sample.png", SampleImages.Png);
 
-        var up = await HybridCli.RunAsync("local", "up", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+        var up = await HybridCli.RunAsync("local", "up", "--dashboard", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
         Assert.True(up.ExitCode == 0, up.Output);
 
         var statusRun = await HybridCli.RunAsync("local", "status", "--json", "--state-dir", _stateDirectory);
         Assert.True(statusRun.ExitCode == 0, statusRun.Output);
         var status = JsonSerializer.Deserialize(statusRun.StandardOutput, HybridIngestJsonContext.Default.LocalStackStatus)!;
-        Assert.Equal(["moto", "server", "lambda-host"], status.Processes.Select(p => p.Name));
+        Assert.Equal(["moto", "dashboard", "server", "lambda-host"], status.Processes.Select(p => p.Name));
+        Assert.Contains(status.DashboardUrl!, up.StandardOutput, StringComparison.Ordinal);
         Assert.All(status.Processes, p => Assert.True(p.Alive));
 
         // The real AWS CLI against the lambda_endpoint that status printed.
@@ -47,6 +52,12 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
             await response.ResponseStream.CopyToAsync(bytes);
             Assert.Equal(SampleImages.Png.Bytes, bytes.ToArray());
         }
+
+        // One trace: the function's span, the server's request and its download and S3 write.
+        string[] spans = ["invocation", "POST /process-image", "download", "s3.put_object"];
+        var traceId = await DashboardTraces.TraceIdAsync(status.DashboardUrl!, stored.RequestId!, spans);
+        var screenshot = await DashboardTraces.ShowTraceAsync(status.DashboardUrl!, traceId, stored.RequestId!, spans);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, screenshot[..4]);
 
         var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
         Assert.True(down.ExitCode == 0, down.Output);

@@ -51,6 +51,7 @@ public sealed class OptionValidationTests : IDisposable
         ["bench --infra"] = AnyButEmpty,
         ["local up --state-dir"] = AnyButEmpty,
         ["local up --artifacts"] = AnyButEmpty,
+        ["local up --dashboard"] = [Flag],
         ["local up --max-concurrency"] = [],
         ["local up --server-url"] = [],
         ["local down --state-dir"] = AnyButEmpty,

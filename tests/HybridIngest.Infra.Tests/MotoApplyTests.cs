@@ -32,6 +32,7 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
             "-var", $"region={Region}",
             "-var", $"server_artifact_path={workspace.CreateDummyArtifact("server.zip", "HybridIngest.Server")}",
             "-var", $"lambda_artifact_path={workspace.CreateDummyArtifact("lambda.zip", "bootstrap")}",
+            "-var", "alarm_email=ops@example.com",
         ];
 
         var apply = await workspace.RunAsync(["apply", "-auto-approve", "-input=false", "-no-color", .. variables], ApplyTimeout);
@@ -54,6 +55,7 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         await AssertUserDataIsABootScriptForThisStack(instanceId, bucket);
         await AssertFunctionIsConfigured(functionName, functionGroup, outputs);
         await AssertRolesHaveInlinePoliciesOnly();
+        await AssertDashboardAndAlarmsNotifyTheTopic();
 
         // An image stored by the server: destroy must remove the bucket with it (force_destroy).
         var image = Path.Combine(workspace.Root, "left-behind.png");
@@ -204,6 +206,25 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         }
     }
 
+    async Task AssertDashboardAndAlarmsNotifyTheTopic()
+    {
+        var dashboard = await _aws.JsonAsync("cloudwatch", "get-dashboard", "--dashboard-name", "hybrid-ingest");
+        Assert.Contains("lambda_ec2_call_time_ms", dashboard.GetProperty("DashboardBody").GetString(), StringComparison.Ordinal);
+
+        var topic = Assert.Single((await _aws.JsonAsync("sns", "list-topics")).GetProperty("Topics").EnumerateArray())
+            .GetProperty("TopicArn").GetString()!;
+        Assert.EndsWith(":hybrid-ingest-alarms", topic, StringComparison.Ordinal);
+        var subscription = Assert.Single((await _aws.JsonAsync("sns", "list-subscriptions-by-topic", "--topic-arn", topic))
+            .GetProperty("Subscriptions").EnumerateArray());
+        Assert.Equal(("email", "ops@example.com"), (subscription.GetProperty("Protocol").GetString(), subscription.GetProperty("Endpoint").GetString()));
+
+        var alarms = (await _aws.JsonAsync("cloudwatch", "describe-alarms", "--alarm-name-prefix", "hybrid-ingest-"))
+            .GetProperty("MetricAlarms").EnumerateArray().ToList();
+        Assert.Equal(["hybrid-ingest-error-rate", "hybrid-ingest-lambda-throttles", "hybrid-ingest-latency-p99", "hybrid-ingest-overloaded"],
+            alarms.Select(a => a.GetProperty("AlarmName").GetString()).Order());
+        Assert.All(alarms, a => Assert.Equal(topic, Assert.Single(a.GetProperty("AlarmActions").EnumerateArray()).GetString()));
+    }
+
     async Task AssertNothingRemains(string bucket, string instanceId, string functionName, string vpcId, JsonElement outputs)
     {
         var state = await workspace.RunAsync(["state", "list", "-no-color"]);
@@ -228,6 +249,10 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         Assert.DoesNotContain(vpcs.EnumerateArray(), v => v.GetProperty("VpcId").GetString() == vpcId);
         var groups = (await _aws.JsonAsync("ec2", "describe-security-groups")).GetProperty("SecurityGroups");
         Assert.DoesNotContain(groups.EnumerateArray(), g => g.GetProperty("GroupName").GetString()!.StartsWith("hybrid-ingest", StringComparison.Ordinal));
+
+        Assert.Empty((await _aws.JsonAsync("cloudwatch", "list-dashboards")).GetProperty("DashboardEntries").EnumerateArray());
+        Assert.Empty((await _aws.JsonAsync("cloudwatch", "describe-alarms")).GetProperty("MetricAlarms").EnumerateArray());
+        Assert.Empty((await _aws.JsonAsync("sns", "list-topics")).GetProperty("Topics").EnumerateArray());
 
         foreach (var output in new[] { "function_log_group_name", "server_log_group_name" })
         {

@@ -80,6 +80,60 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
     }
 
     [Fact]
+    public async Task OneTraceLinksTheFunctionsSpanToTheServersRequestDownloadAndS3Spans()
+    {
+        // "localhost", not 127.0.0.1 as the other tests: a host the server has no pooled connection to,
+        // so the download opens one and records its "connected" event.
+        var served = stack.Origin.Serve("/trace/cat.png", SampleImages.Png);
+        var url = new UriBuilder(served) { Host = "localhost", Query = "X-Amz-Signature=7race5ecret" }.Uri;
+
+        var answer = await Invoker.InvokeAsync(stack.Host, JsonSerializer.Serialize(new { image_url = url.ToString() }));
+
+        Assert.Equal(200, answer.Status);
+        var requestId = answer.Header(InvokeApiHeaders.RequestId)!;
+        List<ReceivedSpan> Mine(IEnumerable<ReceivedSpan> spans) =>
+            [.. spans.Where(s => s.Attributes.GetValueOrDefault(TelemetryNames.RequestIdAttribute) == requestId)];
+        await stack.Otlp.WaitForAsync(spans => Mine(spans) is var mine
+            && mine.Any(s => s.Service == "hybrid-ingest-function") && mine.Any(s => s.Name == "download") && mine.Any(s => s.Name == "s3.put_object")
+            && mine.Any(s => s.Service == "hybrid-ingest-server" && s.Name.Contains("/process-image", StringComparison.Ordinal)));
+        var spans = Mine(stack.Otlp.Spans);
+        var function = Assert.Single(spans, s => s.Service == "hybrid-ingest-function");
+        var request = Assert.Single(spans, s => s.Name.Contains("/process-image", StringComparison.Ordinal));
+        var download = Assert.Single(spans, s => s.Name == "download");
+        var store = Assert.Single(spans, s => s.Name == "s3.put_object");
+        Assert.Equal("hybrid-ingest-server", request.Service);
+        Assert.Equal(function.SpanId, request.ParentSpanId);
+        Assert.Equal(request.SpanId, download.ParentSpanId);
+        Assert.Equal(request.SpanId, store.ParentSpanId);
+        Assert.Equal(["connected", "first_byte"], download.Events);
+        Assert.Equal(IngestStack.Bucket, store.Attributes["aws.s3.bucket"]);
+        // One trace, and every span in it (the SDK's HTTP client spans too) names the request.
+        var trace = stack.Otlp.Spans.Where(s => s.TraceId == function.TraceId).ToList();
+        Assert.True(trace.Count > 4, $"only {trace.Count} spans in the trace");
+        Assert.All(trace, s => Assert.Equal(requestId, s.Attributes.GetValueOrDefault(TelemetryNames.RequestIdAttribute)));
+        Assert.All(stack.Otlp.Spans, s => Assert.All(s.Attributes.Values, value => Assert.DoesNotContain("7race5ecret", value, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task TheInvocationLogLineIsCloudWatchEmbeddedMetricFormat()
+    {
+        var imageUrl = stack.Origin.Serve("/emf/cat.png", SampleImages.Png);
+
+        var answer = await Invoker.InvokeAsync(stack.Host, JsonSerializer.Serialize(new { image_url = imageUrl.ToString() }));
+
+        var requestId = answer.Header(InvokeApiHeaders.RequestId)!;
+        var line = await stack.Log.WaitForAsync(l => l.StartsWith('{') && l.Contains($"\"request_id\":\"{requestId}\"", StringComparison.Ordinal));
+        var metrics = EmbeddedMetricFormat.Parse(line);
+        Assert.Equal(["invocations", "errors", "duration_ms", "lambda_ec2_call_time_ms"], metrics.Select(m => m.Name));
+        Assert.All(metrics, m => Assert.Equal(EmbeddedMetrics.Namespace, m.Namespace));
+        Assert.Equal(("Count", 1.0), (metrics[0].Unit, metrics[0].Value));
+        Assert.Equal(("Count", 0.0), (metrics[1].Unit, metrics[1].Value));
+        Assert.Equal("Milliseconds", metrics[3].Unit);
+        Assert.True(metrics[3].Value > 0);
+        Assert.Equal(IngestStack.FunctionName, JsonDocument.Parse(line).RootElement.GetProperty("function_name").GetString());
+    }
+
+    [Fact]
     public async Task AnswersAnInvalidEventWith400FromTheFunctionNotAnError()
     {
         var answer = await Invoker.InvokeAsync(stack.Host, """{"image_url": 42}""");

@@ -63,3 +63,15 @@ mock_resource "aws_iam_role" {
     arn = "arn:aws:iam::123456789012:role/hybrid-ingest-mock"
   }
 }
+
+mock_resource "aws_sns_topic" {
+  defaults = {
+    arn = "arn:aws:sns:us-east-1:123456789012:hybrid-ingest-alarms"
+  }
+}
+
+mock_resource "aws_cloudwatch_metric_alarm" {
+  defaults = {
+    arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:hybrid-ingest-mock"
+  }
+}

@@ -14,14 +14,20 @@ static class LocalLambdaHostProcess
     public const string Name = "lambda-host";
 
     public static async Task<LocalProcess> StartAsync(
-        LocalState state, LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency, CancellationToken cancellationToken)
+        LocalState state, LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency,
+        IReadOnlyDictionary<string, string> telemetry, CancellationToken cancellationToken)
     {
         var directory = artifacts.Extract(artifacts.LambdaZip, "function", Packager.BootstrapName);
+        var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { [FunctionEnvironmentVariables.ServerUrl] = serverUrl };
+        foreach (var (name, value) in telemetry)
+        {
+            environment[name] = value;
+        }
         var config = new LocalLambdaHostConfig
         {
             FunctionName = outputs.FunctionName,
             BootstrapPath = Path.Combine(directory, Packager.BootstrapName),
-            Environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { [FunctionEnvironmentVariables.ServerUrl] = serverUrl },
+            Environment = environment,
             TimeoutSeconds = outputs.FunctionTimeoutSeconds,
             MemoryMb = outputs.FunctionMemoryMb,
             MaxConcurrency = maxConcurrency,

@@ -19,7 +19,8 @@ static class LocalServerProcess
     public const string AllowedPrivateCidrs = "127.0.0.0/8";
 
     public static async Task<LocalProcess> StartAsync(
-        LocalState state, LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, CancellationToken cancellationToken)
+        LocalState state, LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, IReadOnlyDictionary<string, string> telemetry,
+        CancellationToken cancellationToken)
     {
         var directory = artifacts.Extract(artifacts.ServerZip, "server", Packager.ServerExecutableName);
         var port = FreePort.Next();
@@ -32,6 +33,10 @@ static class LocalServerProcess
         environment["AWS_SESSION_TOKEN"] = null;
         environment["AWS_EC2_METADATA_DISABLED"] = "true";
         environment[ServerSettingNames.AllowedPrivateCidrs] = AllowedPrivateCidrs;
+        foreach (var (name, value) in telemetry)
+        {
+            environment[name] = value;
+        }
 
         var server = DetachedProcess.Start(Path.Combine(directory, Packager.ServerExecutableName), [], state.LogFile(Name), environment, directory);
         return await StackProcess.ReadyAsync(Name, server, async () =>
