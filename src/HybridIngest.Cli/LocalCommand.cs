@@ -18,6 +18,7 @@ public static class LocalCommand
             LocalStatusCommand.Create(),
             LocalEnvCommand.Create(),
             LocalLambdaHostCommand.Create(),
+            LocalBalancerCommand.Create(),
         };
 
     internal static LocalStack Stack(ParseResult result) =>

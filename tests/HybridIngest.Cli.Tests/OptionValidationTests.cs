@@ -58,6 +58,7 @@ public sealed class OptionValidationTests : IDisposable
         ["local status --json"] = [Flag],
         ["local env --state-dir"] = AnyButEmpty,
         ["local lambda-host --config"] = AnyButEmpty,
+        ["local balancer --config"] = AnyButEmpty,
         ["demo --state-dir"] = AnyButEmpty,
         ["demo --artifacts"] = AnyButEmpty,
         ["demo --requests"] = [],
@@ -71,6 +72,7 @@ public sealed class OptionValidationTests : IDisposable
         ["invoke"] = ["--url", "http://x.test/a.png"],
         ["bench"] = ["--url", "http://x.test/a.png"],
         ["local lambda-host"] = ["--config", "lambda-host.json"],
+        ["local balancer"] = ["--config", "balancer.json"],
     };
 
     readonly string _directory = Directory.CreateTempSubdirectory("hybrid-options-").FullName;
