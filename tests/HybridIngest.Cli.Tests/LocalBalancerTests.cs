@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
 using HybridIngest.Cli.Local;
-using HybridIngest.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
