@@ -1,5 +1,5 @@
 using System.Text.Json;
-using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Infra.Tests;
 
@@ -12,12 +12,12 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
     const string Region = "us-east-1";
     static readonly TimeSpan ApplyTimeout = TimeSpan.FromMinutes(4);
 
-    MotoServer _moto = null!;
+    MotoProcess _moto = null!;
     AwsCli _aws = null!;
 
     public async Task InitializeAsync()
     {
-        _moto = await MotoServer.StartAsync();
+        _moto = await MotoProcess.StartAsync();
         _aws = new AwsCli(_moto, Region, workspace.Root);
     }
 
