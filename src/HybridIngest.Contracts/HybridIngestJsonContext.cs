@@ -21,6 +21,7 @@ namespace HybridIngest.Contracts;
 [JsonSerializable(typeof(LocalStackStatus))]
 [JsonSerializable(typeof(LocalLambdaHostConfig))]
 [JsonSerializable(typeof(LocalBalancerConfig))]
+[JsonSerializable(typeof(LocalServerLaunch))]
 [JsonSerializable(typeof(IReadOnlyList<BalancerTarget>))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(LambdaGetFunctionResponse))]

@@ -115,3 +115,17 @@ public sealed record BalancerTarget
     /// <summary><c>healthy</c>, <c>unhealthy</c> (the balancer sends it nothing) or <c>unknown</c> (not probed yet; it gets traffic).</summary>
     [JsonPropertyName("health")] public required string Health { get; init; }
 }
+
+/// <summary>
+/// How <c>hybrid local</c> starts a server of the stack (its launch template): the unpacked
+/// <c>server.zip</c> and the environment the instance would get, pointed at this machine. Written by
+/// <c>local up</c>, read by <c>local restart-servers</c> to start the replacements.
+/// </summary>
+public sealed record LocalServerLaunch
+{
+    [JsonPropertyName("executable")] public required string Executable { get; init; }
+    [JsonPropertyName("working_directory")] public required string WorkingDirectory { get; init; }
+
+    /// <summary>Everything but the listen address, which each server gets for its own port.</summary>
+    [JsonPropertyName("environment")] public required IReadOnlyDictionary<string, string?> Environment { get; init; }
+}

@@ -90,7 +90,16 @@ public sealed class LocalBalancer : IAsyncDisposable
     /// <summary>Makes <paramref name="targets"/> the servers of the balancer at <paramref name="endpoint"/>; returns once it sends to exactly those.</summary>
     public static async Task SetTargetsAsync(HttpClient http, string endpoint, IReadOnlyList<string> targets, CancellationToken cancellationToken)
     {
-        using var response = await http.PutAsJsonAsync(endpoint + TargetsPath, targets, HybridIngestJsonContext.Default.IReadOnlyListString, cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PutAsJsonAsync(endpoint + TargetsPath, targets, HybridIngestJsonContext.Default.IReadOnlyListString, cancellationToken);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The balancer at {endpoint} did not answer within {http.Timeout.TotalSeconds:0} s.", e);
+        }
+        using var _ = response;
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException(
@@ -164,9 +173,16 @@ public sealed class LocalBalancer : IAsyncDisposable
         config.Update([Route()], [Cluster(targets)]);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(ApplyTimeout);
-        while (!Targets(proxy).Select(t => t.Address).Order(StringComparer.Ordinal).SequenceEqual(targets.Distinct().Order(StringComparer.Ordinal)))
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            while (!Targets(proxy).Select(t => t.Address).Order(StringComparer.Ordinal).SequenceEqual(targets.Distinct().Order(StringComparer.Ordinal)))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return TypedResults.Problem($"The proxy did not take the new servers within {ApplyTimeout.TotalSeconds:0} s.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         log($"Targets: {string.Join(", ", targets)}");
         return TypedResults.Json(Targets(proxy), HybridIngestJsonContext.Default.IReadOnlyListBalancerTarget);
