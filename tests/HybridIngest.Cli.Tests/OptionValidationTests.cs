@@ -52,11 +52,13 @@ public sealed class OptionValidationTests : IDisposable
         ["local up --artifacts"] = AnyButEmpty,
         ["local up --max-concurrency"] = [],
         ["local up --server-url"] = [],
+        ["local up --servers"] = [],
         ["local down --state-dir"] = AnyButEmpty,
         ["local down --destroy"] = [Flag],
         ["local status --state-dir"] = AnyButEmpty,
         ["local status --json"] = [Flag],
         ["local env --state-dir"] = AnyButEmpty,
+        ["local restart-servers --state-dir"] = AnyButEmpty,
         ["local lambda-host --config"] = AnyButEmpty,
         ["local balancer --config"] = AnyButEmpty,
         ["demo --state-dir"] = AnyButEmpty,
@@ -161,6 +163,8 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("bench", "--rate", "1e300")]
     [InlineData("local", "up", "--server-url", "ftp://127.0.0.1:5000")]
     [InlineData("local", "up", "--server-url", "127.0.0.1:5000")]
+    [InlineData("local", "up", "--servers", "17")]
+    [InlineData("local", "up", "--servers", "2", "--server-url", "http://127.0.0.1:5000")]
     public void RefusesValuesOutOfRangeAtParseTime(params string[] args) =>
         Assert.IsType<ParseErrorAction>(Program.CreateRootCommand().Parse([.. args, .. RequiredArguments.GetValueOrDefault(args[0], [])]).Action);
 
