@@ -125,7 +125,7 @@ static class ChaosBench
     {
         var request = Request(stack.Origin.Serve("/sample.png", SampleImages.Png));
         using var http = Client(stack.Server!, 8, TimeSpan.FromSeconds(90));
-        Signal(stack.Moto.ProcessId, "STOP");
+        Signals.Send(stack.Moto.ProcessId, Signals.Stop);
         var started = Stopwatch.StartNew();
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
         {
@@ -133,7 +133,7 @@ static class ChaosBench
             return (outcome, started.Elapsed);
         }));
         var ready = await ReadyAsync(http);
-        Signal(stack.Moto.ProcessId, "CONT");
+        Signals.Send(stack.Moto.ProcessId, Signals.Continue);
         var thawed = Stopwatch.StartNew();
         var recovered = "not within 60 s";
         while (thawed.Elapsed < TimeSpan.FromSeconds(60))
@@ -178,7 +178,7 @@ static class ChaosBench
         var wall = Stopwatch.StartNew();
         var load = LoadAsync(http, request, 32, TimeSpan.FromSeconds(30), stopWhenRefused: true);
         await Task.Delay(TimeSpan.FromSeconds(3)); // a measurement's schedule: load running, then the stop
-        Signal(server.ProcessId, "TERM");
+        Signals.Send(server.ProcessId, Signals.Terminate);
         var termAt = wall.Elapsed;
         await server.WaitForExitAsync();
         var exitedAfter = wall.Elapsed - termAt;
@@ -202,7 +202,7 @@ static class ChaosBench
             {
                 open = await OpenUploadsAsync(stack.S3);
             }
-            Signal(stack.Server!.ProcessId, "KILL");
+            Signals.Send(stack.Server!.ProcessId, Signals.Kill);
             await stack.Server.WaitForExitAsync();
             await running;
             if (open == 0)
@@ -370,14 +370,4 @@ static class ChaosBench
     }
 
     static string Ratio(int part, int whole) => whole == 0 ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{(double)part / whole:F2}x");
-
-    static void Signal(int processId, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", processId.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {processId} failed");
-        }
-    }
 }

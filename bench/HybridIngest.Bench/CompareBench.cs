@@ -139,22 +139,20 @@ static partial class CompareBench
             return new Running(ours.BaseUrl, ours.ProcessId, ours.DisposeAsync);
         }
         var port = FreePort.Next();
-        var start = contender == Contender.Flask
-            ? new ProcessStartInfo(FlaskPython) { ArgumentList = { "app.py" } }
-            : new ProcessStartInfo("gunicorn") { ArgumentList = { "-w", "5", "--threads", "4", "-b", $"127.0.0.1:{port}", "app:app" } };
-        start.WorkingDirectory = Path.Combine(RepositoryLayout.Root, "bench", "flask-reference");
-        start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        var (process, _) = await ChildProcess.StartAsync(start, PythonReady(), $"the {contender} reference server", null, CancellationToken.None);
-        return new Running(new Uri($"http://127.0.0.1:{port}/"), process.Id, async () =>
-        {
-            ChildProcess.Kill(process);
-            await process.WaitForExitAsync();
-            process.Dispose();
-        });
+        var command = (contender == Contender.Flask
+                ? CliWrap.Cli.Wrap(FlaskPython).WithArguments(["app.py"])
+                : CliWrap.Cli.Wrap("gunicorn").WithArguments(["-w", "5", "--threads", "4", "-b", $"127.0.0.1:{port}", "app:app"]))
+            .WithWorkingDirectory(Path.Combine(RepositoryLayout.Root, "bench", "flask-reference"))
+            .WithEnvironmentVariables(variables =>
+            {
+                variables.Set("PORT", port.ToString(CultureInfo.InvariantCulture));
+                foreach (var (name, value) in environment)
+                {
+                    variables.Set(name, value);
+                }
+            });
+        var (process, _) = await ChildProcess.StartAsync(command, PythonReady(), $"the {contender} reference server", null, CancellationToken.None);
+        return new Running(new Uri($"http://127.0.0.1:{port}/"), process.Id, process.DisposeAsync);
     }
 
     /// <summary>Flask's dev server and gunicorn each say so when they listen.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using HybridIngest.Offline;
 using HybridIngest.Testing;
@@ -11,10 +10,10 @@ namespace HybridIngest.Bench;
 /// </summary>
 sealed class NginxOrigin : IAsyncDisposable
 {
-    readonly Process _process;
+    readonly ChildProcess _process;
     readonly DirectoryInfo _root;
 
-    NginxOrigin(Process process, DirectoryInfo root, Uri baseUrl)
+    NginxOrigin(ChildProcess process, DirectoryInfo root, Uri baseUrl)
     {
         _process = process;
         _root = root;
@@ -58,8 +57,8 @@ sealed class NginxOrigin : IAsyncDisposable
                 server { listen 127.0.0.1:{{port}}; root {{www.FullName}}; }
             }
             """);
-        var process = Process.Start(new ProcessStartInfo("nginx") { ArgumentList = { "-c", config, "-p", root.FullName }, RedirectStandardError = true })
-            ?? throw new InvalidOperationException("could not start nginx");
+        var printed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var process = ChildProcess.Start(CliWrap.Cli.Wrap("nginx").WithArguments(["-c", config, "-p", root.FullName]), printed.Enqueue);
         var origin = new NginxOrigin(process, root, new Uri($"http://127.0.0.1:{port}/"));
         // nginx prints nothing when it is ready: wait until the port accepts a connection.
         for (var attempt = 0; ; attempt++)
@@ -70,23 +69,21 @@ sealed class NginxOrigin : IAsyncDisposable
                 await client.ConnectAsync("127.0.0.1", port);
                 return origin;
             }
-            catch (SocketException) when (attempt < 100 && !process.HasExited)
+            catch (SocketException) when (attempt < 100 && !process.Exited.IsCompleted)
             {
                 await Task.Delay(50);
             }
             catch (SocketException)
             {
                 await origin.DisposeAsync();
-                throw new InvalidOperationException($"nginx did not start: {await process.StandardError.ReadToEndAsync()}");
+                throw new InvalidOperationException($"nginx did not start: {string.Join(Environment.NewLine, printed)}");
             }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        ChildProcess.Kill(_process);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await _process.DisposeAsync();
         _root.Delete(recursive: true);
     }
 }

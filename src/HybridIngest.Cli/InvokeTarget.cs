@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
+using CliWrap.Buffered;
 using HybridIngest.Offline;
 
 namespace HybridIngest.Cli;
@@ -91,24 +91,16 @@ public sealed record InvokeTarget(
     /// <summary>The values of <c>terraform -chdir=DIR output -json</c> that are strings (terraform on PATH: see <see cref="Tool.Require"/>).</summary>
     internal static async Task<Dictionary<string, string>> TerraformOutputsAsync(string infraDirectory, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Tool.Terraform.Name)
-        {
-            ArgumentList = { $"-chdir={infraDirectory}", "output", "-json" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        await stderr;
-        if (process.ExitCode != 0)
+        var terraform = await CliWrap.Cli.Wrap(Tool.Terraform.Name)
+            .WithArguments([$"-chdir={infraDirectory}", "output", "-json"])
+            .WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+        if (terraform.ExitCode != 0)
         {
             // No state, not initialised: the caller reports what is missing.
             return [];
         }
-        var output = await stdout;
+        var output = terraform.StandardOutput;
 
         var values = new Dictionary<string, string>();
         using var document = JsonDocument.Parse(output.Length == 0 ? "{}" : output);

@@ -9,7 +9,7 @@ public sealed record Tool(string Name, string Install)
 {
     public static readonly Tool Dotnet = new("dotnet", "install the .NET 10 SDK (https://dot.net/download)");
     public static readonly Tool Terraform = new("terraform", "install Terraform >= 1.8 (https://developer.hashicorp.com/terraform/install)");
-    public static readonly Tool MotoServer = new("moto_server", "install it with: pip install \"moto[server]\"");
+    public static readonly Tool MotoServer = new(Offline.MotoServer.Executable, $"install it with: {Offline.MotoServer.Install}");
 
     /// <summary>The sentence that says this tool is missing and how to install it.</summary>
     public string NotFound => $"{Name} is not on PATH: {Install}.";

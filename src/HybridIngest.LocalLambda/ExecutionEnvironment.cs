@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using CliWrap;
 using HybridIngest.Contracts;
 
 namespace HybridIngest.LocalLambda;
@@ -16,7 +17,8 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(10);
 
     readonly LocalLambdaOptions _options;
-    readonly Process _process;
+    readonly CancellationTokenSource _kill = new();
+    CommandTask<CommandResult> _run = null!;
     readonly long _started = Stopwatch.GetTimestamp();
     readonly Channel<Invocation> _events = Channel.CreateUnbounded<Invocation>();
     readonly TaskCompletionSource<TimeSpan> _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,16 +32,15 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     bool _served;
     int _disposed;
 
-    ExecutionEnvironment(string id, LocalLambdaOptions options, Process process)
+    ExecutionEnvironment(string id, LocalLambdaOptions options)
     {
         Id = id;
         _options = options;
-        _process = process;
     }
 
     public string Id { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _run.ProcessId;
 
     public bool HasExited => _exited.Task.IsCompleted;
 
@@ -50,34 +51,24 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var taskRoot = Path.GetDirectoryName(Path.GetFullPath(options.BootstrapPath))!;
-        var start = new ProcessStartInfo(Path.GetFullPath(options.BootstrapPath))
+        // Only what Lambda would give: the host's own variables are removed (a null value), then Lambda's set.
+        var variables = Environment.GetEnvironmentVariables().Keys.Cast<string>().ToDictionary(name => name, string? (_) => null);
+        foreach (var (name, value) in options.Environment.Concat(LambdaVariables(options, $"{runtimeApi}/{id}", taskRoot)))
         {
-            WorkingDirectory = taskRoot,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        // Only what Lambda would give: the host's own variables stay out.
-        start.Environment.Clear();
-        foreach (var (name, value) in options.Environment)
-        {
-            start.Environment[name] = value;
-        }
-        foreach (var (name, value) in LambdaVariables(options, $"{runtimeApi}/{id}", taskRoot))
-        {
-            start.Environment[name] = value;
+            variables[name] = value;
         }
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var environment = new ExecutionEnvironment(id, options, process);
-        process.OutputDataReceived += (_, e) => environment.OnOutput(e.Data);
-        process.ErrorDataReceived += (_, e) => environment.OnOutput(e.Data);
-        process.Exited += (_, _) => environment._exited.TrySetResult(process.ExitCode);
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var environment = new ExecutionEnvironment(id, options);
+        var output = PipeTarget.ToDelegate(environment.Write);
+        environment._run = Cli.Wrap(Path.GetFullPath(options.BootstrapPath))
+            .WithWorkingDirectory(taskRoot)
+            .WithEnvironmentVariables(variables)
+            .WithStandardOutputPipe(output)
+            .WithStandardErrorPipe(output)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(environment._kill.Token);
+        _ = environment._run.Task.ContinueWith(
+            run => environment._exited.TrySetResult(run.IsCompletedSuccessfully ? run.Result.ExitCode : -1), TaskScheduler.Default);
         return environment;
     }
 
@@ -207,20 +198,12 @@ sealed class ExecutionEnvironment : IAsyncDisposable
     {
         try
         {
-            _process.Refresh();
-            _peakMemoryBytes = Math.Max(_peakMemoryBytes, _process.PeakWorkingSet64);
+            using var process = Process.GetProcessById(ProcessId);
+            _peakMemoryBytes = Math.Max(_peakMemoryBytes, process.PeakWorkingSet64);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             // The process has exited: keep the last reading.
-        }
-    }
-
-    void OnOutput(string? line)
-    {
-        if (line is not null)
-        {
-            Write(line);
         }
     }
 
@@ -238,15 +221,8 @@ sealed class ExecutionEnvironment : IAsyncDisposable
             return;
         }
         _events.Writer.TryComplete();
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await _kill.CancelAsync();
+        await _exited.Task;
+        _kill.Dispose();
     }
 }

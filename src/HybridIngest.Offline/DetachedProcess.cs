@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using CliWrap;
 
 namespace HybridIngest.Offline;
 
@@ -11,6 +11,11 @@ namespace HybridIngest.Offline;
 /// its own session and process group (<c>setsid</c>), stdin from /dev/null, stdout and stderr
 /// appended to a log file. It is identified later by its pid and its start in clock ticks since boot,
 /// so a pid the kernel has recycled is never mistaken for it.
+/// CliWrap starts it, as it starts every process here; this class is ours because what comes after
+/// the start is not CliWrap's: CliWrap knows a process only while the program that started it waits
+/// for it, and kills only that process's tree, whereas this one is found again by a later
+/// <c>hybrid local down</c> (by pid and start tick), waited for through its log file, and stopped
+/// with its whole process group (SIGTERM, then SIGKILL).
 /// </summary>
 /// <param name="StartTicks">The start in clock ticks since boot (field 22 of /proc/PID/stat).</param>
 /// <param name="StartedAt">The same as a wall-clock time, for people.</param>
@@ -31,30 +36,26 @@ public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset St
         string? workingDirectory = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
-        // setsid execs sh, which redirects and execs the program: one pid from start to finish.
-        var start = new ProcessStartInfo("setsid")
+        var argumentList = arguments.ToList();
+        var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
         {
-            ArgumentList = { "sh", "-c", "exec \"$@\" </dev/null >>\"$HYBRID_LOG_FILE\" 2>&1", "sh", executable },
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+            ["HYBRID_LOG_FILE"] = Path.GetFullPath(logFile),
         };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            start.Environment[name] = value;
-        }
-        start.Environment["HYBRID_LOG_FILE"] = Path.GetFullPath(logFile);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        var ticks = ReadStartTicks(process.Id) ?? -1;
+        // setsid execs sh, which redirects and execs the program: one pid from start to finish.
+        var run = Cli.Wrap("setsid")
+            .WithArguments(["sh", "-c", "exec \"$@\" </dev/null >>\"$HYBRID_LOG_FILE\" 2>&1", "sh", executable, .. argumentList])
+            .WithWorkingDirectory(workingDirectory ?? Environment.CurrentDirectory)
+            .WithEnvironmentVariables(variables)
+            .WithValidation(CommandResultValidation.None)
+            // Not awaited: the process is meant to outlive this program. Its end is seen by pid and
+            // start tick (IsAlive), also from a later run of the program.
+            .ExecuteAsync();
+        var ticks = ReadStartTicks(run.ProcessId) ?? -1;
         return new DetachedProcess(
-            process.Id,
+            run.ProcessId,
             ticks,
             DateTimeOffset.UnixEpoch.AddSeconds(BootTime.Value).AddSeconds(ticks / (double)ClockTicksPerSecond),
-            string.Join(' ', [executable, .. start.ArgumentList.Skip(5)]),
+            string.Join(' ', [executable, .. argumentList]),
             Path.GetFullPath(logFile));
     }
 

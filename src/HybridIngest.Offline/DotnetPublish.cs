@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace HybridIngest.Offline;
 
@@ -26,34 +27,15 @@ public static class DotnetPublish
         {
             Directory.Delete(output, recursive: true);
         }
-        var start = new ProcessStartInfo("dotnet")
+        var publish = await Cli.Wrap("dotnet")
+            .WithArguments(["publish", project, "-c", "Release", "-r", runtimeIdentifier, "-o", output, "--nologo", "-p:DebugType=none", .. extraArguments])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+        if (publish.ExitCode != 0)
         {
-            ArgumentList = { "publish", project, "-c", "Release", "-r", runtimeIdentifier, "-o", output, "--nologo", "-p:DebugType=none" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in extraArguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        if (process.ExitCode != 0)
-        {
-            var errors = (await stdout + await stderr).Split('\n')
+            var errors = (publish.StandardOutput + publish.StandardError).Split('\n')
                 .Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(20).ToList();
-            throw new DotnetPublishException(project, runtimeIdentifier, process.ExitCode, errors);
+            throw new DotnetPublishException(project, runtimeIdentifier, publish.ExitCode, errors);
         }
     }
 }

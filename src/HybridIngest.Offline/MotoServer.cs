@@ -9,6 +9,11 @@ namespace HybridIngest.Offline;
 /// </summary>
 public static partial class MotoServer
 {
+    public const string Executable = "moto_server";
+
+    /// <summary>How to install it, for the message that says it is missing.</summary>
+    public const string Install = "pip install \"moto[server]\"";
+
     /// <summary>Credentials moto accepts (it needs an Authorization header, not a valid one).</summary>
     public const string AccessKeyId = "testing";
     public const string SecretAccessKey = "testing";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -18,16 +19,16 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
     [Fact]
     public async Task StoresEverySampleBenchesVerifiesReportsAndTearsDown()
     {
-        using var demo = HybridCli.Start(
+        var lines = new ConcurrentQueue<string>();
+        await using var demo = HybridCli.Start(lines,
             "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory,
             "--requests", "20", "--concurrency", "1,4", "--output", _benchOutput);
-        var output = Output(demo);
 
         var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
-        await demo.WaitForExitAsync();
-        var printed = await output;
+        var exitCode = await demo.Exited;
+        var printed = string.Join(Environment.NewLine, lines);
 
-        Assert.True(demo.ExitCode == 0, $"exit code {demo.ExitCode}{Environment.NewLine}{printed}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{printed}");
         Assert.NotNull(stack);
         Assert.Contains("4 of 4 sample images stored", printed, StringComparison.Ordinal);
         foreach (var (type, extension) in new[] { ("jpeg", "jpg"), ("png", "png"), ("gif", "gif"), ("webp", "webp") })
@@ -52,34 +53,25 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
     [Fact]
     public async Task TearsDownOnCtrlC()
     {
-        using var demo = HybridCli.Start(
+        var lines = new ConcurrentQueue<string>();
+        await using var demo = HybridCli.Start(lines,
             "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory, "--output", _benchOutput);
-        var output = Output(demo);
 
         // Interrupted once the whole stack is up, which is when the most is running.
         var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
         if (stack is null)
         {
-            Assert.Fail($"The demo ended before its stack was up:{Environment.NewLine}{await output}");
+            await demo.Exited;
+            Assert.Fail($"The demo ended before its stack was up:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
         }
         Assert.NotEmpty(StackLeftovers.AliveOf(stack));
-        using (var interrupt = Process.Start("kill", ["-INT", demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await interrupt.WaitForExitAsync();
-        }
-        await demo.WaitForExitAsync();
-        var printed = await output;
+        Signals.Send(demo.Id, Signals.Interrupt);
+        var exitCode = await demo.Exited;
+        var printed = string.Join(Environment.NewLine, lines);
 
-        Assert.True(demo.ExitCode == (int)ExitCode.Cancelled, $"exit code {demo.ExitCode}{Environment.NewLine}{printed}");
+        Assert.True(exitCode == (int)ExitCode.Cancelled, $"exit code {exitCode}{Environment.NewLine}{printed}");
         Assert.Contains("everything the demo started is stopped", printed, StringComparison.Ordinal);
         Assert.Empty(StackLeftovers.AliveOf(stack));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
-    }
-
-    static async Task<string> Output(Process process)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        return await stdout + Environment.NewLine + await stderr;
     }
 }

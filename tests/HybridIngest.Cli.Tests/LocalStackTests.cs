@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -6,6 +7,7 @@ using Amazon.S3;
 using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -93,8 +95,8 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
     [Fact]
     public async Task StatusReportsAProcessThatIsGone()
     {
-        using var exited = Process.Start("true")!;
-        await exited.WaitForExitAsync();
+        await using var exited = ChildProcess.Start(CliWrap.Cli.Wrap("true"));
+        await exited.Exited;
         new LocalState(_stateDirectory).Save(RecordedStack.With(new LocalProcess
         {
             Name = "server",
@@ -184,61 +186,13 @@ public sealed class PackagedArtifacts : IAsyncLifetime
             directory = temporary;
         }
         var architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
-        return (directory, new Packager(HybridCli.RepositoryRoot, TextWriter.Null).PackageAsync(architecture, directory, CancellationToken.None));
-    }
-}
-
-/// <summary>What a process printed and how it ended.</summary>
-public sealed record ProcessRun(int ExitCode, string StandardOutput, string StandardError)
-{
-    public string Output => $"exit code {ExitCode}{Environment.NewLine}{StandardOutput}{Environment.NewLine}{StandardError}";
-}
-
-public static class ExternalProcess
-{
-    /// <summary>Bounded, so that a hang fails the test instead of the CI job.</summary>
-    static readonly TimeSpan Longest = TimeSpan.FromMinutes(10);
-
-    public static async Task<ProcessRun> RunAsync(
-        string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? HybridCli.RepositoryRoot,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            start.Environment[name] = value;
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Longest);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{executable} {string.Join(' ', start.ArgumentList)} did not finish within {Longest}:{Environment.NewLine}{await stdout}{await stderr}");
-        }
-        return new ProcessRun(process.ExitCode, await stdout, await stderr);
+        return (directory, new Packager(RepositoryLayout.Root, TextWriter.Null).PackageAsync(architecture, directory, CancellationToken.None));
     }
 }
 
 /// <summary>The built <c>hybrid</c> command, run the way a user runs it, from the repository root.</summary>
 public static class HybridCli
 {
-    public static string RepositoryRoot { get; } = Packager.FindRepositoryRoot(AppContext.BaseDirectory);
-
     static string Assembly => Path.Combine(AppContext.BaseDirectory, "hybrid.dll");
 
     public static Task<ProcessRun> RunAsync(params string[] arguments) =>
@@ -258,26 +212,10 @@ public static class HybridCli
     static string Dotnet => (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
         .Select(directory => Path.Combine(directory, "dotnet")).First(File.Exists);
 
-    /// <summary>Starts <c>hybrid</c> with its output readable line by line (for tests that signal it mid-run).</summary>
-    public static Process Start(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot,
-        };
-        foreach (var argument in (string[])[Assembly, .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in Environment())
-        {
-            start.Environment[name] = value;
-        }
-        return Process.Start(start)!;
-    }
+    /// <summary>Starts <c>hybrid</c>, each line it prints (stdout and stderr) going to <paramref name="printed"/> (for tests that signal it mid-run).</summary>
+    public static ChildProcess Start(ConcurrentQueue<string> printed, params string[] arguments) => ChildProcess.Start(
+        CliWrap.Cli.Wrap("dotnet").WithArguments([Assembly, .. arguments]).WithWorkingDirectory(RepositoryLayout.Root).WithEnvironmentVariables(Environment()),
+        printed.Enqueue);
 
     // A wide console, so that Spectre.Console does not wrap the lines the tests look for.
     static Dictionary<string, string?> Environment() => new() { ["COLUMNS"] = "240", ["DOTNET_NOLOGO"] = "1" };
@@ -343,11 +281,11 @@ public static class StackLeftovers
     /// The stack a running <c>hybrid</c> records once it is up; null when the command ends first.
     /// Polls the state file: the command runs in its own process.
     /// </summary>
-    public static async Task<LocalStackStatus?> WaitForStackAsync(string stateDirectory, Process command)
+    public static async Task<LocalStackStatus?> WaitForStackAsync(string stateDirectory, ChildProcess command)
     {
         var state = new LocalState(stateDirectory);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        while (!command.HasExited)
+        while (!command.Exited.IsCompleted)
         {
             if (File.Exists(state.StateFile) && state.Load() is { } status)
             {

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -35,16 +35,7 @@ public sealed class TerraformOutputsTests : IDisposable
 
     async Task Terraform(params string[] arguments)
     {
-        var start = new ProcessStartInfo("terraform") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add($"-chdir={_directory}");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"terraform {string.Join(' ', arguments)}: {await stdout}{await stderr}");
+        var terraform = await ExternalProcess.RunAsync("terraform", [$"-chdir={_directory}", .. arguments]);
+        Assert.True(terraform.Succeeded, terraform.ToString());
     }
 }

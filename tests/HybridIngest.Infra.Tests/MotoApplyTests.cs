@@ -166,7 +166,7 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
 
         var path = Path.Combine(workspace.Root, "user_data.sh");
         await File.WriteAllTextAsync(path, script);
-        var syntax = await CommandLine.RunAsync("bash", ["-n", path], workspace.Root);
+        var syntax = await ExternalProcess.RunAsync("bash", ["-n", path], workingDirectory: workspace.Root, timeout: TimeSpan.FromMinutes(3));
         Assert.True(syntax.Succeeded, "user_data is not valid bash: " + syntax);
     }
 

@@ -39,13 +39,13 @@ public sealed class TerraformWorkspace : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public Task<CommandResult> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null) =>
-        CommandLine.RunAsync("terraform", arguments, Module, new Dictionary<string, string>
+    public Task<ProcessRun> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null) =>
+        ExternalProcess.RunAsync("terraform", arguments, new Dictionary<string, string?>
         {
             ["TF_IN_AUTOMATION"] = "1",
             ["TF_INPUT"] = "0",
             ["CHECKPOINT_DISABLE"] = "1",
-        }, timeout);
+        }, Module, timeout ?? TimeSpan.FromMinutes(3));
 
     /// <summary><c>terraform output -json</c> of this workspace's state.</summary>
     public async Task<JsonElement> OutputsAsync()

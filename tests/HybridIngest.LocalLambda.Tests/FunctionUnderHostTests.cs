@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.LocalLambda.Tests;
 
@@ -112,12 +112,9 @@ public sealed partial class FunctionUnderHostTests(IngestStack stack) : IClassFi
     [Fact]
     public async Task PublishedBootstrapNeedsNoGlibcNewerThanAmazonLinux2023s()
     {
-        var start = new ProcessStartInfo("objdump", ["-T", await Bootstraps.PublishedAsync()]) { RedirectStandardOutput = true };
-        using var objdump = Process.Start(start)!;
-        var symbols = await objdump.StandardOutput.ReadToEndAsync();
-        await objdump.WaitForExitAsync();
+        var objdump = await ExternalProcess.RunAsync("objdump", ["-T", await Bootstraps.PublishedAsync()]);
 
-        var versions = GlibcVersion().Matches(symbols).Select(m => Version.Parse(m.Groups[1].Value)).Distinct().ToList();
+        var versions = GlibcVersion().Matches(objdump.StandardOutput).Select(m => Version.Parse(m.Groups[1].Value)).Distinct().ToList();
 
         Assert.Equal(0, objdump.ExitCode);
         Assert.NotEmpty(versions);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using HybridIngest.Contracts;
+using HybridIngest.Testing;
 
 namespace HybridIngest.LocalLambda.Tests;
 
@@ -165,10 +166,7 @@ public sealed class LocalLambdaHostTests
     public async Task RefusesAnInvocationBeyondMaxConcurrencyWith429()
     {
         var fifo = Path.Combine(TempDirectories.Create("hybrid-fifo-"), "release");
-        using (var mkfifo = Process.Start("mkfifo", fifo))
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        Assert.True((await ExternalProcess.RunAsync("mkfifo", [fifo])).Succeeded);
         var handler = $"""
             echo "holding $id"
             read -r _ < '{fifo}'

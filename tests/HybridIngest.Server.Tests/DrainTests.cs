@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using HybridIngest.Contracts;
@@ -93,7 +92,7 @@ public sealed class DrainTests(MotoFixture moto, ITestOutputHelper output) : ICl
         using var finished = await finishingAnswer;
         using var cut = await outlastingAnswer;
         using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await Process.GetProcessById(server.ProcessId).WaitForExitAsync(exited.Token);
+        await server.WaitForExitAsync(exited.Token);
 
         output.WriteLine($"{answers.Count} load requests: {answers.Count(s => s == HttpStatusCode.OK)} x 200, " +
             $"{answers.Count(s => s == HttpStatusCode.ServiceUnavailable)} x 503, {failures.Count} failed without an answer; " +

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests;
 
@@ -10,32 +10,14 @@ public sealed class SettingsTests
 {
     static async Task<(int ExitCode, string Error)> RunServerAsync(Dictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { typeof(Program).Assembly.Location, "--urls", "http://127.0.0.1:0" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment.Remove("S3_BUCKET");
+        var environment = new Dictionary<string, string?> { ["S3_BUCKET"] = null };
         foreach (var (name, value) in settings)
         {
-            start.Environment[name] = value;
+            environment[name] = value;
         }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        await output;
-        return (process.ExitCode, error);
+        var server = await ExternalProcess.RunAsync("dotnet", [typeof(Program).Assembly.Location, "--urls", "http://127.0.0.1:0"],
+            environment, timeout: TimeSpan.FromSeconds(60));
+        return (server.ExitCode, server.StandardError);
     }
 
     [Fact]

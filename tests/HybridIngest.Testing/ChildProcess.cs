@@ -1,38 +1,74 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using CliWrap;
 
 namespace HybridIngest.Testing;
 
-/// <summary>Child processes that serve (moto_server, the ingest server, the benchmark's reference servers): started, awaited until ready, killed.</summary>
-public static class ChildProcess
+/// <summary>
+/// A long-running child process of a test or benchmark (moto_server, the ingest server, nginx, the
+/// <c>hybrid</c> command under test), run by CliWrap like every process this repository starts:
+/// started, optionally awaited until a line it prints says it is ready, and killed with its process
+/// tree when disposed.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
 {
     // Generous: a loaded CI machine can take long to start one.
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
+    readonly CommandTask<CommandResult> _run;
+    readonly CancellationTokenSource _kill;
+
+    ChildProcess(CommandTask<CommandResult> run, CancellationTokenSource kill)
+    {
+        _run = run;
+        _kill = kill;
+        Exited = run.Task.ContinueWith(
+            ended => ended.IsCompletedSuccessfully ? ended.Result.ExitCode : -1, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    public int Id => _run.ProcessId;
+
     /// <summary>
-    /// Starts <paramref name="start"/> with its output redirected and returns once a line it prints
-    /// (stdout or stderr) matches <paramref name="ready"/>. If it exits first, or does not get ready
-    /// within 60 s, it is killed and the error carries what it printed.
+    /// Completes with the exit code once the process has exited (by itself, after a signal, or
+    /// killed: then -1) and everything it printed has been passed on.
+    /// </summary>
+    public Task<int> Exited { get; }
+
+    /// <summary>Starts <paramref name="command"/>, passing each line it prints (stdout and stderr) to <paramref name="output"/>.</summary>
+    /// <exception cref="System.ComponentModel.Win32Exception">The executable could not be started.</exception>
+    public static ChildProcess Start(Command command, Action<string>? output = null)
+    {
+        var lines = PipeTarget.ToDelegate(line => output?.Invoke(line));
+        var kill = new CancellationTokenSource();
+        var run = command
+            .WithStandardOutputPipe(lines)
+            .WithStandardErrorPipe(lines)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(kill.Token);
+        return new ChildProcess(run, kill);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="command"/> and returns once a line it prints (stdout or stderr) matches
+    /// <paramref name="ready"/>. If it exits first, or does not get ready within 60 s, it is killed and
+    /// the error carries what it printed.
     /// </summary>
     /// <param name="name">How errors name the process.</param>
     /// <param name="output">Receives each line the process writes (stdout and stderr), for as long as it runs.</param>
-    public static async Task<(Process Process, Match Ready)> StartAsync(
-        ProcessStartInfo start,
+    /// <exception cref="System.ComponentModel.Win32Exception">The executable could not be started.</exception>
+    public static async Task<(ChildProcess Process, Match Ready)> StartAsync(
+        Command command,
         Regex ready,
         string name,
         Action<string>? output,
         CancellationToken cancellationToken)
     {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
-
         var matched = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
         var printed = new ConcurrentQueue<string>();
-        void OnLine(string line)
+        string Printed() => string.Join(Environment.NewLine, printed);
+        var child = Start(command, line =>
         {
+            output?.Invoke(line);
             if (matched.Task.IsCompleted)
             {
                 return;
@@ -42,55 +78,30 @@ public static class ChildProcess
             {
                 matched.TrySetResult(match);
             }
-        }
-        void OnData(object sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is not null)
-            {
-                OnLine(e.Data);
-                output?.Invoke(e.Data);
-            }
-        }
-        process.OutputDataReceived += OnData;
-        process.ErrorDataReceived += OnData;
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => matched.TrySetException(new InvalidOperationException(
-            $"{name} exited with code {process.ExitCode} before serving:{Environment.NewLine}{string.Join(Environment.NewLine, printed)}"));
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
+        });
+        _ = child.Exited.ContinueWith(
+            exit => matched.TrySetException(new InvalidOperationException($"{name} exited with code {exit.Result} before serving:{Environment.NewLine}{Printed()}")),
+            TaskScheduler.Default);
         try
         {
-            return (process, await matched.Task.WaitAsync(ReadyTimeout, cancellationToken));
+            return (child, await matched.Task.WaitAsync(ReadyTimeout, cancellationToken));
         }
         catch (TimeoutException)
         {
-            Kill(process);
-            process.Dispose();
-            throw new TimeoutException(
-                $"{name} did not get ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{string.Join(Environment.NewLine, printed)}");
+            await child.DisposeAsync();
+            throw new TimeoutException($"{name} did not get ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{Printed()}");
         }
         catch
         {
-            Kill(process);
-            process.Dispose();
+            await child.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>Kills a child process and its descendants, if it still runs.</summary>
-    public static void Kill(Process process)
+    /// <summary>Kills the process and its descendants, if it still runs, and waits until it has exited. Safe to call more than once.</summary>
+    public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
+        await _kill.CancelAsync();
+        await Exited;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HybridIngest.Offline;
 
 namespace HybridIngest.Testing;
@@ -9,9 +8,9 @@ namespace HybridIngest.Testing;
 /// </summary>
 public sealed class MotoProcess : IAsyncDisposable
 {
-    readonly Process _process;
+    readonly ChildProcess _process;
 
-    MotoProcess(Process process, int port)
+    MotoProcess(ChildProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -23,27 +22,23 @@ public sealed class MotoProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts moto_server (<see cref="MotoServer.Arguments"/>) and returns once it prints the address it serves on.</summary>
-    public static async Task<MotoProcess> StartAsync(string executable = "moto_server", CancellationToken cancellationToken = default)
+    public static async Task<MotoProcess> StartAsync(string executable = MotoServer.Executable, CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(executable);
-        foreach (var argument in MotoServer.Arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
         try
         {
-            var (process, running) = await ChildProcess.StartAsync(start, MotoServer.RunningOn(), executable, output: null, cancellationToken);
+            var (process, running) = await ChildProcess.StartAsync(
+                CliWrap.Cli.Wrap(executable).WithArguments(MotoServer.Arguments), MotoServer.RunningOn(), executable, output: null, cancellationToken);
             return new MotoProcess(process, MotoServer.Port(running));
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException(
-                $"Could not start '{executable}' ({e.Message}). Install it with: pip install \"moto[server]\"", e);
+                $"Could not start '{executable}' ({e.Message}). Install it with: {MotoServer.Install}", e);
         }
     }
 
     /// <summary>Environment variables that point an AWS SDK or the AWS CLI at this emulator.</summary>
-    public IReadOnlyDictionary<string, string> ClientEnvironment(string region = "us-east-1") => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string?> ClientEnvironment(string region = "us-east-1") => new Dictionary<string, string?>
     {
         ["AWS_ENDPOINT_URL"] = Endpoint.ToString().TrimEnd('/'),
         ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId,
@@ -53,15 +48,7 @@ public sealed class MotoProcess : IAsyncDisposable
     };
 
     /// <summary>Stops the emulator (its state is lost). Safe to call more than once.</summary>
-    public async Task StopAsync()
-    {
-        ChildProcess.Kill(_process);
-        await _process.WaitForExitAsync();
-    }
+    public Task StopAsync() => _process.DisposeAsync().AsTask();
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

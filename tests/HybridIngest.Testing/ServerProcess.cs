@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
@@ -11,9 +10,9 @@ namespace HybridIngest.Testing;
 /// </summary>
 public sealed partial class ServerProcess : IAsyncDisposable
 {
-    readonly Process _process;
+    readonly ChildProcess _process;
 
-    ServerProcess(Process process, Uri baseUrl)
+    ServerProcess(ChildProcess process, Uri baseUrl)
     {
         _process = process;
         BaseUrl = baseUrl;
@@ -35,16 +34,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         Action<string>? output = null,
         CancellationToken cancellationToken = default)
     {
-        var start = server.EndsWith(".dll", StringComparison.Ordinal)
-            ? new ProcessStartInfo("dotnet") { ArgumentList = { server } }
-            : new ProcessStartInfo(server);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        var (process, listening) = await ChildProcess.StartAsync(start, ListeningOn(), $"The server ({server})", output, cancellationToken);
+        var command = server.EndsWith(".dll", StringComparison.Ordinal)
+            ? CliWrap.Cli.Wrap("dotnet").WithArguments([server, "--urls", "http://127.0.0.1:0"])
+            : CliWrap.Cli.Wrap(server).WithArguments(["--urls", "http://127.0.0.1:0"]);
+        var (process, listening) = await ChildProcess.StartAsync(
+            command.WithEnvironmentVariables(environment.ToDictionary(e => e.Key, e => (string?)e.Value)), ListeningOn(), $"The server ({server})", output, cancellationToken);
         return new ServerProcess(process, new Uri(listening.Groups[1].Value + "/"));
     }
 
@@ -64,14 +58,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     };
 
     /// <summary>Completes when the server's process has exited (after a signal, say).</summary>
-    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.Exited.WaitAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        ChildProcess.Kill(_process);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();

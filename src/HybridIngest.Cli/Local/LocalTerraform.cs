@@ -1,6 +1,6 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
 using HybridIngest.Offline;
 
 namespace HybridIngest.Cli.Local;
@@ -53,58 +53,32 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
     async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(stateDirectory);
-        var start = new ProcessStartInfo(Tool.Terraform.Name)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            Environment =
+        var command = CliWrap.Cli.Wrap(Tool.Terraform.Name)
+            .WithArguments([$"-chdir={moduleDirectory}", arguments[0], "-no-color", .. arguments.Skip(1)])
+            .WithEnvironmentVariables(new Dictionary<string, string?>
             {
                 ["TF_DATA_DIR"] = Path.Combine(stateDirectory, ".terraform"),
                 ["TF_IN_AUTOMATION"] = "1",
                 ["TF_INPUT"] = "0",
-            },
-        };
-        start.ArgumentList.Add($"-chdir={moduleDirectory}");
-        start.ArgumentList.Add(arguments[0]);
-        start.ArgumentList.Add("-no-color");
-        foreach (var argument in arguments.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
+            })
+            .WithValidation(CommandResultValidation.None);
+        BufferedCommandResult run;
         try
         {
-            process = Process.Start(start)!;
+            // Cut short, the process tree is killed: every caller then stops moto_server, which holds all the resources.
+            run = await command.ExecuteBufferedAsync(cancellationToken);
         }
         catch (System.ComponentModel.Win32Exception)
         {
             // Checked before the command started anything; gone since.
             throw new UserException(Tool.Terraform.NotFound, ExitCode.MissingTool);
         }
-        using (process)
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        await File.AppendAllTextAsync(logFile, $"$ terraform {string.Join(' ', arguments)}{Environment.NewLine}{run.StandardOutput}{run.StandardError}", CancellationToken.None);
+        if (run.ExitCode != 0)
         {
-            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Cut short: every caller then stops moto_server, which holds all the resources.
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-            var log = new StringBuilder().Append(await output).Append(await errors).ToString();
-            Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-            await File.AppendAllTextAsync(logFile, $"$ terraform {string.Join(' ', arguments)}{Environment.NewLine}{log}", CancellationToken.None);
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"terraform {arguments[0]} failed (exit code {process.ExitCode}):{Environment.NewLine}{(await errors).Trim()}");
-            }
-            return await output;
+            throw new InvalidOperationException($"terraform {arguments[0]} failed (exit code {run.ExitCode}):{Environment.NewLine}{run.StandardError.Trim()}");
         }
+        return run.StandardOutput;
     }
 }
