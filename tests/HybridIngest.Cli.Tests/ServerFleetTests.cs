@@ -74,10 +74,7 @@ public sealed class ServerFleetTests(PackagedArtifacts artifacts) : IDisposable
             var inFlight = Enumerable.Range(0, 4).Select(_ => InvokeAsync(invoker, after.FunctionName, held)).ToList();
             var working = await InProgressAsync(http, newServers, total: 4);
             var (victim, lost) = newServers.Zip(working).MaxBy(s => s.Second);
-            using (var process = System.Diagnostics.Process.GetProcessById(victim.Pid))
-            {
-                process.Kill(); // SIGKILL
-            }
+            Signals.Send(victim.Pid, Signals.Kill);
             var duringDetection = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => InvokeAsync(invoker, after.FunctionName, png)));
             await WaitUntilUnhealthyAsync(http, before.ServerUrl, StackProcess.Endpoint(victim));
             var afterDetection = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => InvokeAsync(invoker, after.FunctionName, png)));

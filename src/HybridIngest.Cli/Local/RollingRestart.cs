@@ -1,4 +1,3 @@
-using HybridIngest.Contracts;
 using Spectre.Console;
 
 namespace HybridIngest.Cli.Local;
