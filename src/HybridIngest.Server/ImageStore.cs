@@ -1,3 +1,4 @@
+// Over 250 lines on purpose: the three ways one image is written (one PutObject, a streamed PutObject, multipart) share the checksum check, the metadata and the clean-up, and are chosen in one place.
 using System.Buffers;
 using System.Security.Cryptography;
 using Amazon.Runtime;
