@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid local</c>: the group of up, down, status, env, logs (and the hidden lambda-host), and the status they print.</summary>
+/// <summary><c>hybrid local</c>: the group of up, down, status, env, logs, restart-servers (and the hidden lambda-host and balancer), and the status they print.</summary>
 public static class LocalCommand
 {
     const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalServerProcess.AllowedPrivateCidrs;
@@ -19,7 +19,9 @@ public static class LocalCommand
             LocalStatusCommand.Create(),
             LocalEnvCommand.Create(),
             LocalLogsCommand.Create(),
+            LocalRestartServersCommand.Create(),
             LocalLambdaHostCommand.Create(),
+            LocalBalancerCommand.Create(),
         };
 
     internal static LocalStack Stack(ParseResult result) =>
@@ -31,8 +33,14 @@ public static class LocalCommand
         var endpoints = new Table().AddColumns("", "").HideHeaders();
         endpoints.AddRow("Lambda endpoint", status.LambdaEndpoint);
         endpoints.AddRow("Function", Markup.Escape(status.FunctionName));
-        var ownServer = status.Processes.Any(p => p.Name == LocalServerProcess.Name);
-        endpoints.AddRow("Server", ownServer ? status.ServerUrl : $"{Markup.Escape(status.ServerUrl)} (--server-url: not started by local up)");
+        var servers = status.Processes.Count(p => p.Name == LocalServerProcess.Name);
+        var ownServer = servers > 0;
+        endpoints.AddRow("Server", (ownServer, status.Processes.Any(p => p.Name == LocalBalancerProcess.Name)) switch
+        {
+            (true, true) => $"{status.ServerUrl} (the balancer in front of {servers} servers)",
+            (true, false) => status.ServerUrl,
+            _ => $"{Markup.Escape(status.ServerUrl)} (--server-url: not started by local up)",
+        });
         endpoints.AddRow("S3 (moto_server)", status.S3Endpoint);
         endpoints.AddRow("Bucket", Markup.Escape(status.Bucket));
         endpoints.AddRow("Region", status.Region);

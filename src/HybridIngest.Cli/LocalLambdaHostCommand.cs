@@ -28,15 +28,9 @@ public static partial class LocalLambdaHostCommand
         return command;
     }
 
-    /// <summary>How to start this command: the apphost, or <c>dotnet hybrid.dll</c> when run that way.</summary>
-    public static (string Executable, IReadOnlyList<string> Arguments) CommandLine(string configFile)
-    {
-        var process = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown.");
-        string[] arguments = ["local", "lambda-host", "--config", configFile];
-        return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? (process, [typeof(LocalLambdaHostCommand).Assembly.Location, .. arguments])
-            : (process, arguments);
-    }
+    /// <summary>How to start this command.</summary>
+    public static (string Executable, IReadOnlyList<string> Arguments) CommandLine(string configFile) =>
+        SelfCommand.CommandLine("local", "lambda-host", "--config", configFile);
 
     [GeneratedRegex(@"Local Lambda host listening on (http://\S+)")]
     public static partial Regex ListeningLine();

@@ -8,8 +8,9 @@ namespace HybridIngest.Cli;
 /// <param name="ArtifactsDirectory">Where the packages are (packaged there first when missing or built from other sources).</param>
 /// <param name="MaxConcurrency">Most execution environments the local Lambda host runs at once.</param>
 /// <param name="ServerUrl">A server of the user's (the lab's Flask server, an EC2 instance) that the function calls instead of one <c>up</c> starts.</param>
+/// <param name="Servers">How many servers to start; from 2 on, behind the local balancer.</param>
 /// <param name="Dashboard">Start the Aspire dashboard and send the server's and the function's telemetry to it.</param>
-public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null, bool Dashboard = false);
+public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null, int Servers = 1, bool Dashboard = false);
 
 /// <summary>
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
@@ -65,11 +66,7 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
             }
             else
             {
-                var server = await StepAsync("Starting the server from server.zip",
-                    () => LocalServerProcess.StartAsync(state, artifacts, outputs, motoEndpoint, telemetry, cancellationToken),
-                    s => $"server on {StackProcess.Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={LocalServerProcess.AllowedPrivateCidrs}: it may download from origins on this machine)");
-                started.Add(server);
-                serverUrl = StackProcess.Endpoint(server);
+                serverUrl = await StartServersAsync(artifacts, outputs, motoEndpoint, options.Servers, telemetry, started, cancellationToken);
             }
 
             var host = await StepAsync("Starting the local Lambda host with lambda.zip",
@@ -105,6 +102,37 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// One server, which the function calls directly (as today's single instance); or N servers and the
+    /// balancer in front of them, which the function calls. Each started process joins <paramref name="started"/>
+    /// at once, so a failure stops it too. Returns the URL the function calls.
+    /// </summary>
+    async Task<string> StartServersAsync(
+        LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, int count, IReadOnlyDictionary<string, string> telemetry,
+        List<LocalProcess> started, CancellationToken cancellationToken)
+    {
+        var balanced = count > 1;
+        var launch = LocalServerProcess.Prepare(state, artifacts, outputs, motoEndpoint, telemetry, balanced);
+        var servers = new List<LocalProcess>();
+        for (var i = 1; i <= count; i++)
+        {
+            var server = await StepAsync(balanced ? $"Starting server {i} of {count} from server.zip" : "Starting the server from server.zip",
+                () => LocalServerProcess.StartAsync(state, launch, balanced, cancellationToken),
+                s => $"server on {StackProcess.Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={LocalServerProcess.AllowedPrivateCidrs}: it may download from origins on this machine)");
+            started.Add(server);
+            servers.Add(server);
+        }
+        if (!balanced)
+        {
+            return StackProcess.Endpoint(servers[0]);
+        }
+        var balancer = await StepAsync("Starting the local balancer in front of the servers",
+            () => LocalBalancerProcess.StartAsync(state, servers, cancellationToken),
+            b => $"balancer on {StackProcess.Endpoint(b)} (YARP: least requests, /ready probed every {LocalBalancer.HealthCheckInterval.TotalSeconds:0} s); the servers drain {LocalServerProcess.BalancedDrainSeconds} s on SIGTERM");
+        started.Add(balancer);
+        return StackProcess.Endpoint(balancer);
     }
 
     /// <summary>
@@ -212,16 +240,20 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         ["server_artifact_path"] = artifacts.ServerZip,
     };
 
-    /// <summary>Stops processes last-started first, each only if it is still the one recorded.</summary>
+    /// <summary>
+    /// Stops processes last-started first, each only if it is still the one recorded; the servers
+    /// behind a balancer together (each may wait out its stop grace).
+    /// </summary>
     static async Task<int> StopAllAsync(IEnumerable<LocalProcess> processes)
     {
         var stopped = 0;
-        foreach (var process in processes.Reverse())
+        var lastFirst = processes.Reverse().ToList();
+        for (var i = 0; i < lastFirst.Count;)
         {
-            if (await StackProcess.StopAsync(process))
-            {
-                stopped++;
-            }
+            var name = lastFirst[i].Name;
+            var group = lastFirst.Skip(i).TakeWhile(p => p.Name == name).ToList();
+            i += group.Count;
+            stopped += (await Task.WhenAll(group.Select(p => StackProcess.StopAsync(p)))).Count(s => s);
         }
         return stopped;
     }

@@ -21,17 +21,29 @@ public static class LocalUpCommand
         Description = "Also start the Aspire dashboard (traces, metrics and logs in a web page, on 127.0.0.1) and send the server's and the function's telemetry to it.",
     };
 
+    /// <summary>Each server is a process of ~100 MB on this one machine; more than 16 would only compete for its cores.</summary>
+    static readonly Option<int> Servers = OptionKinds.Count("--servers",
+        "How many servers to start; 2 or more run behind a local load balancer (YARP, like the ALB on AWS) that the function calls, and 'local restart-servers' replaces them one at a time.",
+        1, 16, 1);
+
     public static Command Create()
     {
-        var command = new Command("up", "Start moto_server, apply infra/ to it, start the server from server.zip (or use --server-url), the local Lambda host with lambda.zip and, with --dashboard, the Aspire dashboard; record them in the state directory.")
+        var command = new Command("up", "Start moto_server, apply infra/ to it, start the server(s) from server.zip (or use --server-url), the local Lambda host with lambda.zip and, with --dashboard, the Aspire dashboard; record them in the state directory.")
         {
-            StateDir, Artifacts, MaxConcurrency, ServerUrl, Dashboard,
+            StateDir, Artifacts, MaxConcurrency, ServerUrl, Servers, Dashboard,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(Servers) is { Implicit: false } && result.GetResult(ServerUrl) is { Implicit: false })
+            {
+                result.AddError("--servers starts servers of ours and --server-url uses one of yours instead: give only one of them.");
+            }
+        });
         command.SetAction((result, ct) => CommandAction.Run(async () =>
         {
             using var cancellation = SignalSafe.Relay(ct);
             var status = await LocalCommand.Stack(result).UpAsync(
-                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl), result.GetValue(Dashboard)), cancellation.Token);
+                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl), result.GetValue(Servers), result.GetValue(Dashboard)), cancellation.Token);
             LocalCommand.PrintStatus(AnsiConsole.Console, status);
             AnsiConsole.MarkupLine("Stop it with [bold]hybrid local down[/].");
             return ExitCode.Success;

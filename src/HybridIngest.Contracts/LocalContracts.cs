@@ -99,3 +99,39 @@ public sealed record LambdaFunctionEnvironment([property: JsonPropertyName("Vari
 public sealed record LambdaGetFunctionResponse([property: JsonPropertyName("Configuration")] LambdaFunctionConfiguration Configuration);
 
 public sealed record LambdaListFunctionsResponse([property: JsonPropertyName("Functions")] IReadOnlyList<LambdaFunctionConfiguration> Functions);
+
+/// <summary>
+/// What <c>hybrid local up --servers N</c> hands to the local load balancer process it starts
+/// (<c>hybrid local balancer --config FILE</c>): the servers it sends to at first.
+/// </summary>
+public sealed record LocalBalancerConfig
+{
+    /// <summary>Base URLs of the servers, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    [JsonPropertyName("targets")] public required IReadOnlyList<string> Targets { get; init; }
+}
+
+/// <summary>
+/// One server behind the local load balancer as its control endpoint lists it (like ELB's
+/// DescribeTargetHealth): its address and what the balancer's active health check last found.
+/// </summary>
+public sealed record BalancerTarget
+{
+    [JsonPropertyName("address")] public required string Address { get; init; }
+
+    /// <summary><c>healthy</c>, <c>unhealthy</c> (the balancer sends it nothing) or <c>unknown</c> (not probed yet; it gets traffic).</summary>
+    [JsonPropertyName("health")] public required string Health { get; init; }
+}
+
+/// <summary>
+/// How <c>hybrid local</c> starts a server of the stack (its launch template): the unpacked
+/// <c>server.zip</c> and the environment the instance would get, pointed at this machine. Written by
+/// <c>local up</c>, read by <c>local restart-servers</c> to start the replacements.
+/// </summary>
+public sealed record LocalServerLaunch
+{
+    [JsonPropertyName("executable")] public required string Executable { get; init; }
+    [JsonPropertyName("working_directory")] public required string WorkingDirectory { get; init; }
+
+    /// <summary>Everything but the listen address, which each server gets for its own port.</summary>
+    [JsonPropertyName("environment")] public required IReadOnlyDictionary<string, string?> Environment { get; init; }
+}

@@ -131,6 +131,9 @@ public static class ServerSettingNames
 {
     /// <summary>Private CIDRs the server may download from (comma-separated); none by default.</summary>
     public const string AllowedPrivateCidrs = "INGEST_ALLOWED_PRIVATE_CIDRS";
+
+    /// <summary>Seconds the server drains after SIGTERM (/ready 503, new requests refused, those in flight finish).</summary>
+    public const string DrainSeconds = "INGEST_DRAIN_SECONDS";
 }
 
 /// <summary>Image URLs as logs may hold them.</summary>

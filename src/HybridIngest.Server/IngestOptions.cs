@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using HybridIngest.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace HybridIngest.Server;
@@ -12,7 +13,7 @@ namespace HybridIngest.Server;
 public sealed class IngestOptions
 {
     /// <summary>The drain period's setting, read by the host's stop timeout too.</summary>
-    public const string DrainSetting = "INGEST_DRAIN_SECONDS";
+    public const string DrainSetting = ServerSettingNames.DrainSeconds;
 
     [ConfigurationKeyName("S3_BUCKET")]
     [Required(ErrorMessage = "S3_BUCKET is not set: set it to the name of the bucket that receives the images.")]

@@ -54,14 +54,17 @@ public sealed class OptionValidationTests : IDisposable
         ["local up --dashboard"] = [Flag],
         ["local up --max-concurrency"] = [],
         ["local up --server-url"] = [],
+        ["local up --servers"] = [],
         ["local down --state-dir"] = AnyButEmpty,
         ["local down --destroy"] = [Flag],
         ["local status --state-dir"] = AnyButEmpty,
         ["local status --json"] = [Flag],
         ["local env --state-dir"] = AnyButEmpty,
+        ["local restart-servers --state-dir"] = AnyButEmpty,
         ["local lambda-host --config"] = AnyButEmpty,
         ["local logs --follow"] = [Flag],
         ["local logs --state-dir"] = AnyButEmpty,
+        ["local balancer --config"] = AnyButEmpty,
         ["demo --state-dir"] = AnyButEmpty,
         ["demo --artifacts"] = AnyButEmpty,
         ["demo --requests"] = [],
@@ -75,6 +78,7 @@ public sealed class OptionValidationTests : IDisposable
         ["invoke"] = ["--url", "http://x.test/a.png"],
         ["bench"] = ["--url", "http://x.test/a.png"],
         ["local lambda-host"] = ["--config", "lambda-host.json"],
+        ["local balancer"] = ["--config", "balancer.json"],
     };
 
     readonly string _directory = Directory.CreateTempSubdirectory("hybrid-options-").FullName;
@@ -163,6 +167,8 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("bench", "--rate", "1e300")]
     [InlineData("local", "up", "--server-url", "ftp://127.0.0.1:5000")]
     [InlineData("local", "up", "--server-url", "127.0.0.1:5000")]
+    [InlineData("local", "up", "--servers", "17")]
+    [InlineData("local", "up", "--servers", "2", "--server-url", "http://127.0.0.1:5000")]
     public void RefusesValuesOutOfRangeAtParseTime(params string[] args) =>
         Assert.IsType<ParseErrorAction>(Program.CreateRootCommand().Parse([.. args, .. RequiredArguments.GetValueOrDefault(args[0], [])]).Action);
 

@@ -49,8 +49,11 @@ static class StackProcess
     /// <summary>True while the recorded pid is still the process that was started.</summary>
     public static bool IsAlive(LocalProcess process) => Detached(process).IsAlive;
 
-    /// <summary>Stops a recorded process, if it is still the one started; false when it was already gone.</summary>
-    public static Task<bool> StopAsync(LocalProcess process) => Detached(process).StopAsync(StopGrace);
+    /// <summary>
+    /// Stops a recorded process, if it is still the one started (SIGKILL after <paramref name="grace"/>,
+    /// 10 s unless given); false when it was already gone.
+    /// </summary>
+    public static Task<bool> StopAsync(LocalProcess process, TimeSpan? grace = null) => Detached(process).StopAsync(grace ?? StopGrace);
 
     /// <summary>The address a recorded process serves on.</summary>
     public static string Endpoint(LocalProcess process) => $"http://127.0.0.1:{process.Port}";
