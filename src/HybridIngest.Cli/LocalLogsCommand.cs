@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Text;
 using HybridIngest.Cli.Local;
+using HybridIngest.Contracts;
 using static HybridIngest.Cli.SharedOptions;
 
 namespace HybridIngest.Cli;
 
 /// <summary>
-/// <c>hybrid local logs [server|function|host|moto] [-f]</c>: the logs of the processes <c>local up</c>
+/// <c>hybrid local logs [server|function|host|moto|balancer|dashboard] [-f]</c>: the logs of the processes <c>local up</c>
 /// started, read from the files their output goes to. The function has no process of its own: its
 /// output (START, END and REPORT lines and what the bootstrap prints, as CloudWatch would hold them)
 /// is in the local Lambda host's log, so <c>function</c> and <c>host</c> name the same log.
@@ -20,11 +21,13 @@ public static class LocalLogsCommand
         ["function"] = LocalLambdaHostProcess.Name,
         ["host"] = LocalLambdaHostProcess.Name,
         ["moto"] = LocalMotoProcess.Name,
+        ["balancer"] = LocalBalancerProcess.Name,
+        ["dashboard"] = LocalDashboardProcess.Name,
     };
 
     static readonly Argument<string?> Name = new Argument<string?>("process")
     {
-        Description = "Whose log: server, function (the same log as host: the local Lambda host holds the function's output), host or moto. Default: all, each line prefixed with its process.",
+        Description = "Whose log: server (every server with --servers N), function (the same log as host: the local Lambda host holds the function's output), host, moto, balancer (--servers 2 or more) or dashboard (--dashboard). Default: all, each line prefixed with its process.",
         Arity = ArgumentArity.ZeroOrOne,
     }.AcceptOnlyFromAmong([.. Processes.Keys]);
 
@@ -61,12 +64,25 @@ public static class LocalLogsCommand
         }
         if (name is null)
         {
-            var width = status.Processes.Max(p => p.Name.Length);
-            return [.. status.Processes.Select(p => ($"{p.Name.PadRight(width)} | ", p.LogFile))];
+            var labels = status.Processes.Select(Label).ToList();
+            var width = labels.Max(l => l.Length);
+            return [.. status.Processes.Select((p, i) => ($"{labels[i].PadRight(width)} | ", p.LogFile))];
         }
-        var process = status.Processes.FirstOrDefault(p => p.Name == Processes[name])
-            ?? throw new UserException($"this local stack has no {name} process (up with --server-url {status.ServerUrl}: that server logs wherever it runs).");
-        return [("", process.LogFile)];
+        var processes = status.Processes.Where(p => p.Name == Processes[name]).ToList();
+        if (processes.Count == 0)
+        {
+            throw new UserException(name == "server"
+                ? $"this local stack has no server process (up with --server-url {status.ServerUrl}: that server logs wherever it runs)."
+                : $"this local stack has no {name} process (see 'hybrid local status').");
+        }
+        // With --servers N each server's lines are prefixed with its port.
+        return processes.Count == 1
+            ? [("", processes[0].LogFile)]
+            : [.. processes.Select(p => ($"{Label(p)} | ", p.LogFile))];
+
+        // Servers behind the balancer share a name: each is told apart by its port, as its log file is.
+        string Label(LocalProcess process) =>
+            status.Processes.Count(p => p.Name == process.Name) > 1 ? $"{process.Name}-{process.Port}" : process.Name;
     }
 
     static async Task<ExitCode> PrintAsync(List<(string Prefix, string File)> logs, LocalState state, bool follow, TextWriter output, CancellationToken cancellationToken)

@@ -75,6 +75,32 @@ public sealed class LocalLogsTests : IDisposable
     }
 
     [Fact]
+    public async Task ServerPrintsEveryServerBehindTheBalancerEachWithItsPort()
+    {
+        RecordStack(LocalMotoProcess.Name, LocalServerProcess.Name, LocalBalancerProcess.Name, LocalLambdaHostProcess.Name);
+        var second = new LocalProcess
+        {
+            Name = LocalServerProcess.Name,
+            Pid = 2,
+            Port = 2,
+            ProcessStartedAt = DateTimeOffset.UnixEpoch,
+            ProcessStartTicks = 2,
+            CommandLine = LocalServerProcess.Name,
+            LogFile = Log("server-2", "second server line\n"),
+        };
+        var state = new LocalState(_stateDirectory);
+        state.Save(state.Load()! with { Processes = [.. state.Load()!.Processes, second] });
+
+        var servers = await Hybrid("server");
+        var balancer = await Hybrid("balancer");
+
+        Assert.True(servers.ExitCode == 0, servers.Output);
+        Assert.Equal("server-1 | server line 1\nserver-1 | server line 2\nserver-2 | second server line\n", servers.StandardOutput);
+        Assert.True(balancer.ExitCode == 0, balancer.Output);
+        Assert.Equal("balancer line 1\nbalancer line 2\n", balancer.StandardOutput);
+    }
+
+    [Fact]
     public async Task SaysNothingIsUp()
     {
         var run = await Hybrid("server");
