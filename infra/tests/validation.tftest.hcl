@@ -43,7 +43,7 @@ run "rejects_instance_type_of_the_other_architecture" {
     target = data.aws_ec2_instance_type.server
     values = { supported_architectures = ["x86_64"] }
   }
-  expect_failures = [aws_instance.server]
+  expect_failures = [aws_launch_template.server]
 }
 
 run "rejects_privileged_server_port" {
@@ -62,6 +62,60 @@ run "rejects_lambda_timeout_above_900" {
   command = plan
   variables { lambda_timeout_s = 901 }
   expect_failures = [var.lambda_timeout_s]
+}
+
+run "rejects_an_empty_server_group" {
+  command = plan
+  variables { server_min = 0 }
+  expect_failures = [var.server_min]
+}
+
+run "rejects_fractional_server_max" {
+  command = plan
+  variables { server_max = 2.5 }
+  expect_failures = [var.server_max]
+}
+
+run "rejects_server_desired_above_100" {
+  command = plan
+  variables { server_desired = 101 }
+  expect_failures = [var.server_desired]
+}
+
+run "rejects_server_desired_above_server_max" {
+  command = plan
+  variables {
+    server_desired = 3
+    server_max     = 2
+  }
+  expect_failures = [aws_autoscaling_group.server]
+}
+
+run "rejects_server_min_above_server_desired" {
+  command = plan
+  variables {
+    server_min     = 2
+    server_desired = 1
+  }
+  expect_failures = [aws_autoscaling_group.server]
+}
+
+run "rejects_zero_requests_per_minute_target" {
+  command = plan
+  variables { server_target_requests_per_minute = 0 }
+  expect_failures = [var.server_target_requests_per_minute]
+}
+
+run "rejects_zero_reserved_concurrency" {
+  command = plan
+  variables { lambda_reserved_concurrency = 0 }
+  expect_failures = [var.lambda_reserved_concurrency]
+}
+
+run "rejects_negative_reserved_concurrency_other_than_minus_one" {
+  command = plan
+  variables { lambda_reserved_concurrency = -2 }
+  expect_failures = [var.lambda_reserved_concurrency]
 }
 
 run "rejects_log_retention_cloudwatch_does_not_offer" {
