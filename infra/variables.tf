@@ -168,8 +168,8 @@ variable "server_desired" {
 
 variable "server_target_requests_per_minute" {
   type        = number
-  description = "Target tracking keeps the load balancer's requests per instance per minute near this, adding instances above it and removing them below. 1800 (30 per second) is sized for a t3.micro: see docs/scaling.md before changing instance_type."
-  default     = 1800
+  description = "Target tracking keeps the load balancer's requests per instance per minute near this, adding instances above it and removing them below. 900 (15 per second) is sized for a t3.micro and images of about 200 KB: see docs/scaling.md before changing instance_type or for larger images."
+  default     = 900
   nullable    = false
 
   validation {

@@ -119,9 +119,9 @@ run "scales_on_requests_per_server" {
     condition = (
       aws_autoscaling_policy.server_requests.policy_type == "TargetTrackingScaling"
       && aws_autoscaling_policy.server_requests.autoscaling_group_name == aws_autoscaling_group.server.name
-      && one(aws_autoscaling_policy.server_requests.target_tracking_configuration).target_value == 1800
+      && one(aws_autoscaling_policy.server_requests.target_tracking_configuration).target_value == 900
     )
-    error_message = "Target tracking must keep 1800 requests per server per minute by default."
+    error_message = "Target tracking must keep 900 requests per server per minute by default."
   }
   assert {
     condition = (
