@@ -270,8 +270,9 @@ resource "aws_autoscaling_group" "server" {
     }
   }
 
-  # Apply waits until server_min instances are InService (and healthy in the target group),
-  # so the stack is usable when apply returns.
+  # Creating the group waits until server_min instances pass the load balancer's GET /ready, so
+  # the stack is usable when the first apply returns.
+  min_elb_capacity          = var.server_min
   wait_for_capacity_timeout = "10m"
 
   tag {

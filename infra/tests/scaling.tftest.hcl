@@ -42,6 +42,10 @@ run "group_spans_two_azs_with_lab_sized_defaults" {
     error_message = "The group must replace instances the load balancer finds unhealthy (ELB health checks), after a boot grace period."
   }
   assert {
+    condition     = aws_autoscaling_group.server.min_elb_capacity == 1
+    error_message = "Creating the group must wait for server_min instances healthy behind the load balancer."
+  }
+  assert {
     condition     = one(aws_autoscaling_group.server.launch_template).id == aws_launch_template.server.id && one(aws_autoscaling_group.server.launch_template).version == "3"
     error_message = "The group must launch the template's latest version, so that a new version is rolled out."
   }
