@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 using SkiaSharp;
 
 namespace HybridIngest.Bench;

@@ -8,6 +8,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Bench;
 
@@ -22,9 +23,9 @@ static class ChaosBench
 
     sealed record Row(string Scenario, string Load, string Result);
 
-    sealed class Stack(MotoServer moto, IAmazonS3 s3, ImageOrigin origin, string server, Dictionary<string, string> settings) : IAsyncDisposable
+    sealed class Stack(MotoProcess moto, IAmazonS3 s3, ImageOrigin origin, string server, Dictionary<string, string> settings) : IAsyncDisposable
     {
-        public MotoServer Moto => moto;
+        public MotoProcess Moto => moto;
         public IAmazonS3 S3 => s3;
         public ImageOrigin Origin => origin;
         public ServerProcess? Server { get; private set; }
@@ -89,7 +90,7 @@ static class ChaosBench
 
     static async Task<Stack> StartAsync(string server, Dictionary<string, string> serverSettings)
     {
-        var moto = await MotoServer.StartAsync();
+        var moto = await MotoProcess.StartAsync();
         var s3 = EmulatorS3.CreateClient(moto.Endpoint);
         await s3.PutBucketAsync(Bucket);
         var origin = await ImageOrigin.StartAsync();

@@ -114,7 +114,7 @@ static partial class CompareBench
             sink.CreateBucket(Bucket);
             return new Running(sink.Endpoint, null, sink.DisposeAsync); // in this process: its CPU is not told apart
         }
-        var moto = await MotoServer.StartAsync();
+        var moto = await MotoProcess.StartAsync();
         using var client = EmulatorS3.CreateClient(moto.Endpoint);
         await client.PutBucketAsync(Bucket);
         return new Running(moto.Endpoint, moto.ProcessId, moto.DisposeAsync);

@@ -8,6 +8,7 @@ using Amazon.S3.Model;
 using HybridIngest.Contracts;
 using HybridIngest.LocalLambda;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Bench;
 
@@ -99,7 +100,7 @@ static partial class FunctionBench
     static async Task<(List<double> Direct, List<double> Invoke)> MeasureWarmAsync(string bootstrap, int invocations)
     {
         const string bucket = "bench-images";
-        await using var moto = await MotoServer.StartAsync();
+        await using var moto = await MotoProcess.StartAsync();
         using (var s3 = EmulatorS3.CreateClient(moto.Endpoint))
         {
             await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Bench;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using Spectre.Console;
 
@@ -8,7 +9,7 @@ namespace HybridIngest.Cli;
 /// <summary><c>hybrid local</c>: the group of up, down, status, env (and the hidden lambda-host), and the status they print.</summary>
 public static class LocalCommand
 {
-    const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalStack.AllowedPrivateCidrs;
+    const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalServerProcess.AllowedPrivateCidrs;
 
     public static Command Create() =>
         new("local", "The whole system on this machine with no AWS account: moto_server, infra/ applied to it, the server and the function under a local Lambda host.")
@@ -29,7 +30,7 @@ public static class LocalCommand
         var endpoints = new Table().AddColumns("", "").HideHeaders();
         endpoints.AddRow("Lambda endpoint", status.LambdaEndpoint);
         endpoints.AddRow("Function", Markup.Escape(status.FunctionName));
-        var ownServer = status.Processes.Any(p => p.Name == LocalStack.Server);
+        var ownServer = status.Processes.Any(p => p.Name == LocalServerProcess.Name);
         endpoints.AddRow("Server", ownServer ? status.ServerUrl : $"{Markup.Escape(status.ServerUrl)} (--server-url: not started by local up)");
         endpoints.AddRow("S3 (moto_server)", status.S3Endpoint);
         endpoints.AddRow("Bucket", Markup.Escape(status.Bucket));

@@ -1,9 +1,5 @@
-// One file for now: issue 11 item 2 splits it (moto launcher, stack orchestration, one class per started process).
-using System.IO.Compression;
-using System.Text.Json;
 using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
-using HybridIngest.Offline;
 using Spectre.Console;
 
 namespace HybridIngest.Cli;
@@ -18,23 +14,11 @@ public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrenc
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
 /// server from its package, and the function under the local Lambda host. Every process is started
 /// detached (it outlives the command) and recorded in <see cref="LocalState"/>; <c>down</c> stops
-/// exactly those.
+/// exactly those. This class orders the steps; each process is one class in Local/
+/// (<see cref="LocalMotoProcess"/>, <see cref="LocalServerProcess"/>, <see cref="LocalLambdaHostProcess"/>).
 /// </summary>
-public sealed partial class LocalStack(LocalState state, string repositoryRoot, IAnsiConsole console)
+public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiConsole console)
 {
-    public const string Moto = "moto";
-    public const string Server = "server";
-    public const string LambdaHost = "lambda-host";
-
-    /// <summary>
-    /// The server downloads only from public addresses unless told otherwise; locally the images
-    /// come from an origin on this machine.
-    /// </summary>
-    public const string AllowedPrivateCidrs = "127.0.0.0/8";
-
-    static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
-    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
-
     string InfraDirectory => Path.Combine(repositoryRoot, "infra");
 
     public async Task<LocalStackStatus> UpAsync(LocalUpOptions options, CancellationToken cancellationToken)
@@ -51,11 +35,12 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         {
             var package = await StepAsync("Packaging the function and the server", () => PackageAsync(options.ArtifactsDirectory, cancellationToken),
                 p => p.Rebuilt ? $"packaged into {Path.GetDirectoryName(p.LambdaZip)}" : $"packages in {Path.GetDirectoryName(p.LambdaZip)} are up to date");
-            var artifacts = CopyArtifacts(package);
+            var artifacts = LocalArtifacts.CopyFrom(package, state.RunDirectory);
 
-            var moto = await StepAsync("Starting moto_server", () => StartMotoAsync(cancellationToken), m => $"moto_server on {Endpoint(m)}");
+            var moto = await StepAsync("Starting moto_server", () => LocalMotoProcess.StartAsync(state, cancellationToken),
+                m => $"moto_server on {StackProcess.Endpoint(m)}");
             started.Add(moto);
-            var motoEndpoint = Endpoint(moto);
+            var motoEndpoint = StackProcess.Endpoint(moto);
 
             var outputs = await StepAsync("Applying infra/ to moto_server (terraform init + apply)",
                 () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
@@ -70,20 +55,20 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
             else
             {
                 var server = await StepAsync("Starting the server from server.zip",
-                    () => StartServerAsync(artifacts, outputs, motoEndpoint, cancellationToken),
-                    s => $"server on {Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={AllowedPrivateCidrs}: it may download from origins on this machine)");
+                    () => LocalServerProcess.StartAsync(state, artifacts, outputs, motoEndpoint, cancellationToken),
+                    s => $"server on {StackProcess.Endpoint(s)}, ready (INGEST_ALLOWED_PRIVATE_CIDRS={LocalServerProcess.AllowedPrivateCidrs}: it may download from origins on this machine)");
                 started.Add(server);
-                serverUrl = Endpoint(server);
+                serverUrl = StackProcess.Endpoint(server);
             }
 
             var host = await StepAsync("Starting the local Lambda host with lambda.zip",
-                () => StartLambdaHostAsync(artifacts, outputs, serverUrl, options.MaxConcurrency, cancellationToken),
-                h => $"Lambda Invoke API on {Endpoint(h)} (timeout {outputs.FunctionTimeoutSeconds} s, memory {outputs.FunctionMemoryMb} MB)");
+                () => LocalLambdaHostProcess.StartAsync(state, artifacts, outputs, serverUrl, options.MaxConcurrency, cancellationToken),
+                h => $"Lambda Invoke API on {StackProcess.Endpoint(h)} (timeout {outputs.FunctionTimeoutSeconds} s, memory {outputs.FunctionMemoryMb} MB)");
             started.Add(host);
 
             var status = new LocalStackStatus
             {
-                LambdaEndpoint = Endpoint(host),
+                LambdaEndpoint = StackProcess.Endpoint(host),
                 FunctionName = outputs.FunctionName,
                 ServerUrl = serverUrl,
                 S3Endpoint = motoEndpoint,
@@ -135,9 +120,9 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         {
             Tool.Require(Tool.Terraform);
         }
-        var moto = status.Processes.FirstOrDefault(p => p.Name == Moto);
+        var moto = status.Processes.FirstOrDefault(p => p.Name == LocalMotoProcess.Name);
         Exception? destroyFailure = null;
-        if (destroy && moto is not null && ToDetached(moto).IsAlive && Terraform().HasState)
+        if (destroy && moto is not null && StackProcess.IsAlive(moto) && Terraform().HasState)
         {
             try
             {
@@ -165,7 +150,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
 
     /// <summary>The recorded stack with whether each process is still alive, or null when nothing is up.</summary>
     public static LocalStackStatus? Status(LocalState state) => state.Load() is { } status
-        ? status with { Processes = [.. status.Processes.Select(p => p with { Alive = ToDetached(p).IsAlive })] }
+        ? status with { Processes = [.. status.Processes.Select(p => p with { Alive = StackProcess.IsAlive(p) })] }
         : null;
 
     async Task<T> StepAsync<T>(string title, Func<Task<T>> step, Func<T, string> done)
@@ -188,27 +173,6 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         _ => "x86_64",
     };
 
-    /// <summary>
-    /// The stack runs from its own copy of the packages: Terraform hashes the same files at apply
-    /// and at destroy, and a new <c>hybrid package</c> does not pull files from under the processes.
-    /// </summary>
-    LocalArtifacts CopyArtifacts(PackageResult package)
-    {
-        Directory.CreateDirectory(state.RunDirectory);
-        var artifacts = new LocalArtifacts(Path.Combine(state.RunDirectory, "lambda.zip"), Path.Combine(state.RunDirectory, "server.zip"));
-        File.Copy(package.LambdaZip, artifacts.LambdaZip, overwrite: true);
-        File.Copy(package.ServerZip, artifacts.ServerZip, overwrite: true);
-        return artifacts;
-    }
-
-    async Task<LocalProcess> StartMotoAsync(CancellationToken cancellationToken)
-    {
-        var moto = DetachedProcess.Start(Tool.MotoServer.Name, ["-H", "127.0.0.1", "-p", "0"], LogFile(Moto));
-        var running = await WaitReadyAsync(moto, () => moto.WaitForLogLineAsync(MotoServer.RunningOn(), ReadyTimeout, cancellationToken));
-        var port = int.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return Record(Moto, moto, port);
-    }
-
     async Task<StackOutputs> ApplyAsync(string motoEndpoint, LocalArtifacts artifacts, CancellationToken cancellationToken)
     {
         var terraform = Terraform();
@@ -220,7 +184,7 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
     async Task<int> DestroyAsync(LocalStackStatus status, CancellationToken cancellationToken)
     {
         var terraform = Terraform();
-        await terraform.DestroyAsync(Variables(status.S3Endpoint, LocalArtifacts.In(state.RunDirectory)), cancellationToken);
+        await terraform.DestroyAsync(Variables(status.S3Endpoint, new LocalArtifacts(state.RunDirectory)), cancellationToken);
         return 0;
     }
 
@@ -231,127 +195,13 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         ["server_artifact_path"] = artifacts.ServerZip,
     };
 
-    async Task<LocalProcess> StartServerAsync(LocalArtifacts artifacts, StackOutputs outputs, string motoEndpoint, CancellationToken cancellationToken)
-    {
-        var directory = Extract(artifacts.ServerZip, "server", Packager.ServerExecutableName);
-        var port = FreePort.Next();
-        // The instance's environment (from Terraform), pointed at this machine.
-        var environment = outputs.ServerEnvironment.ToDictionary(e => e.Key, e => (string?)e.Value);
-        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        environment["AWS_ENDPOINT_URL_S3"] = motoEndpoint;
-        environment["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKeyId;
-        environment["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretAccessKey;
-        environment["AWS_SESSION_TOKEN"] = null;
-        environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        environment[ServerSettingNames.AllowedPrivateCidrs] = AllowedPrivateCidrs;
-
-        var server = DetachedProcess.Start(Path.Combine(directory, Packager.ServerExecutableName), [], LogFile(Server), environment, directory);
-        var url = $"http://127.0.0.1:{port}";
-        await WaitReadyAsync(server, () => WaitForReadyEndpointAsync(server, new Uri($"{url}/ready"), cancellationToken));
-        return Record(Server, server, port);
-    }
-
-    async Task<LocalProcess> StartLambdaHostAsync(
-        LocalArtifacts artifacts, StackOutputs outputs, string serverUrl, int maxConcurrency, CancellationToken cancellationToken)
-    {
-        var directory = Extract(artifacts.LambdaZip, "function", Packager.BootstrapName);
-        var environment = new Dictionary<string, string>(outputs.FunctionEnvironment) { [FunctionEnvironmentVariables.ServerUrl] = serverUrl };
-        var config = new LocalLambdaHostConfig
-        {
-            FunctionName = outputs.FunctionName,
-            BootstrapPath = Path.Combine(directory, Packager.BootstrapName),
-            Environment = environment,
-            TimeoutSeconds = outputs.FunctionTimeoutSeconds,
-            MemoryMb = outputs.FunctionMemoryMb,
-            MaxConcurrency = maxConcurrency,
-            Region = outputs.Region,
-            AccountId = outputs.FunctionArn.Split(':')[4], // arn:aws:lambda:REGION:ACCOUNT:function:NAME
-        };
-        var configFile = Path.Combine(state.RunDirectory, "lambda-host.json");
-        await File.WriteAllTextAsync(configFile, JsonSerializer.Serialize(config, HybridIngestJsonContext.Default.LocalLambdaHostConfig), cancellationToken);
-
-        var (executable, arguments) = LocalLambdaHostCommand.CommandLine(configFile);
-        var host = DetachedProcess.Start(executable, arguments, LogFile(LambdaHost));
-        var listening = await WaitReadyAsync(host, () => host.WaitForLogLineAsync(LocalLambdaHostCommand.ListeningLine(), ReadyTimeout, cancellationToken));
-        return Record(LambdaHost, host, new Uri(listening.Groups[1].Value).Port);
-    }
-
-    string Extract(string zip, string name, string executable)
-    {
-        var directory = Path.Combine(state.RunDirectory, name);
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        ZipFile.ExtractToDirectory(zip, directory);
-        // The zip carries mode 0755 for it; made sure of, since a zip tool may drop it.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(directory, executable),
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        }
-        return directory;
-    }
-
-    /// <summary>Polls /ready (the server checks its bucket there) until it answers 200.</summary>
-    static async Task<int> WaitForReadyEndpointAsync(DetachedProcess server, Uri ready, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(ReadyTimeout);
-        var last = "no answer";
-        while (true)
-        {
-            if (!server.IsAlive)
-            {
-                throw new InvalidOperationException($"The server exited before it was ready; see {server.LogFile}.");
-            }
-            try
-            {
-                using var response = await http.GetAsync(ready, deadline.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    return (int)response.StatusCode;
-                }
-                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(deadline.Token)}";
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"The server did not become ready within {ReadyTimeout.TotalSeconds:0} s (last answer of {ready}: {last}); see {server.LogFile}.");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
-        }
-    }
-
-    /// <summary>
-    /// Runs a readiness wait; if it fails, the process (already started) is stopped before the
-    /// failure goes on, because it is not in the list <c>up</c> cleans up from yet.
-    /// </summary>
-    static async Task<T> WaitReadyAsync<T>(DetachedProcess process, Func<Task<T>> wait)
-    {
-        try
-        {
-            return await wait();
-        }
-        catch
-        {
-            await process.StopAsync(StopGrace);
-            throw;
-        }
-    }
-
     /// <summary>Stops processes last-started first, each only if it is still the one recorded.</summary>
     static async Task<int> StopAllAsync(IEnumerable<LocalProcess> processes)
     {
         var stopped = 0;
         foreach (var process in processes.Reverse())
         {
-            if (await ToDetached(process).StopAsync(StopGrace))
+            if (await StackProcess.StopAsync(process))
             {
                 stopped++;
             }
@@ -369,57 +219,5 @@ public sealed partial class LocalStack(LocalState state, string repositoryRoot, 
         }
     }
 
-    LocalTerraform Terraform() => new(InfraDirectory, state.TerraformDirectory, LogFile("terraform"));
-
-    string LogFile(string name) => Path.Combine(state.LogDirectory, $"{name}.log");
-
-    static string Endpoint(LocalProcess process) => $"http://127.0.0.1:{process.Port}";
-
-    static LocalProcess Record(string name, DetachedProcess process, int port) => new()
-    {
-        Name = name,
-        Pid = process.Pid,
-        Port = port,
-        ProcessStartedAt = process.StartedAt,
-        ProcessStartTicks = process.StartTicks,
-        CommandLine = process.CommandLine,
-        LogFile = process.LogFile,
-    };
-
-    internal static DetachedProcess ToDetached(LocalProcess process) =>
-        new(process.Pid, process.ProcessStartTicks, process.ProcessStartedAt, process.CommandLine, process.LogFile);
-
-    sealed record LocalArtifacts(string LambdaZip, string ServerZip)
-    {
-        public static LocalArtifacts In(string directory) => new(Path.Combine(directory, "lambda.zip"), Path.Combine(directory, "server.zip"));
-    }
-
-    /// <summary>What local mode needs from <c>terraform output</c> (names as in infra/outputs.tf).</summary>
-    sealed record StackOutputs(
-        string FunctionName,
-        string FunctionArn,
-        string Bucket,
-        string Region,
-        IReadOnlyDictionary<string, string> ServerEnvironment,
-        IReadOnlyDictionary<string, string> FunctionEnvironment,
-        int FunctionTimeoutSeconds,
-        int FunctionMemoryMb)
-    {
-        public static StackOutputs From(IReadOnlyDictionary<string, JsonElement> outputs)
-        {
-            JsonElement Output(string name) => outputs.TryGetValue(name, out var value)
-                ? value
-                : throw new InvalidOperationException($"infra/ has no output '{name}', which local mode reads (see infra/README.md).");
-            static Dictionary<string, string> Map(JsonElement map) => map.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-            return new StackOutputs(
-                Output("function_name").GetString()!,
-                Output("function_arn").GetString()!,
-                Output("bucket_name").GetString()!,
-                Output("region").GetString()!,
-                Map(Output("server_environment")),
-                Map(Output("function_environment")),
-                Output("function_timeout_s").GetInt32(),
-                Output("function_memory_mb").GetInt32());
-        }
-    }
+    LocalTerraform Terraform() => new(InfraDirectory, state.TerraformDirectory, state.LogFile("terraform"));
 }

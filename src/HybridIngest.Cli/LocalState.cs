@@ -19,6 +19,9 @@ public sealed class LocalState(string directory)
     public string LogDirectory => Path.Combine(Directory, "logs");
     public string RunDirectory => Path.Combine(Directory, "run");
 
+    /// <summary>The log of one process or tool of the stack: <c>logs/NAME.log</c>.</summary>
+    public string LogFile(string name) => Path.Combine(LogDirectory, $"{name}.log");
+
     /// <summary>The state directory from an explicit option, else the environment, else ./.hybrid.</summary>
     public static LocalState Resolve(string? stateDirectory = null)
     {

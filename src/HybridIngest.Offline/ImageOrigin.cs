@@ -10,54 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace HybridIngest.Offline;
 
 /// <summary>
-/// How <see cref="ImageOrigin"/> answers one path: a status and a body, optionally chunked (no
-/// Content-Length), with a false Content-Length, trickled in slow chunks, or held until a test lets
-/// it go.
-/// </summary>
-public sealed record OriginResponse(byte[] Body)
-{
-    public int StatusCode { get; init; } = 200;
-    public string? ContentType { get; init; }
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>False: no Content-Length, the body goes out chunked.</summary>
-    public bool SendContentLength { get; init; } = true;
-
-    /// <summary>A Content-Length to announce instead of the body's length (a lying origin).</summary>
-    public long? DeclaredLength { get; init; }
-
-    public int ChunkSize { get; init; } = 64 * 1024;
-
-    /// <summary>
-    /// Pause between chunks: a slow trickle, or with a long pause an origin that stalls after its
-    /// first chunk.
-    /// </summary>
-    public TimeSpan ChunkDelay { get; init; }
-
-    /// <summary>
-    /// Runs when a request arrives, before anything is sent; the answer waits for it. A silent origin
-    /// is <c>ct => Task.Delay(Timeout.Infinite, ct)</c>. The token is cancelled when the client goes
-    /// away or the origin stops.
-    /// </summary>
-    public Func<CancellationToken, Task>? BeforeResponse { get; init; }
-
-    public static OriginResponse Image(SampleImage image) => new(image.Bytes) { ContentType = image.ContentType };
-
-    public static OriginResponse Status(int statusCode, string body = "") =>
-        new(System.Text.Encoding.UTF8.GetBytes(body)) { StatusCode = statusCode, ContentType = "text/plain" };
-
-    public static OriginResponse Redirect(string location, int statusCode = 302) =>
-        new([]) { StatusCode = statusCode, Headers = new Dictionary<string, string> { ["Location"] = location } };
-}
-
-/// <summary>
-/// A local HTTP origin (Kestrel on 127.0.0.1, a port the OS picks) serving named payloads, for tests,
-/// benchmarks and the offline demo. Unknown paths answer 404.
+/// A local HTTP origin (Kestrel on 127.0.0.1, a port the OS picks) serving images by path: the
+/// offline demo's stand-in for the internet. Unknown paths answer 404. Tests and benchmarks add
+/// answers of their own (slow, lying, held: <c>OriginResponse</c> in tests/HybridIngest.Testing).
 /// </summary>
 public sealed class ImageOrigin : IAsyncDisposable
 {
     readonly WebApplication _app;
-    readonly ConcurrentDictionary<string, OriginResponse> _responses = new();
+    readonly ConcurrentDictionary<string, Func<HttpContext, CancellationToken, Task>> _answers = new();
     readonly CancellationTokenSource _stopping = new();
 
     ImageOrigin(WebApplication app, Uri baseUrl)
@@ -85,56 +45,39 @@ public sealed class ImageOrigin : IAsyncDisposable
         return origin;
     }
 
-    /// <summary>Serves <paramref name="response"/> at <paramref name="path"/> and returns its URL.</summary>
-    public Uri Serve(string path, OriginResponse response)
+    /// <summary>
+    /// Answers requests for <paramref name="path"/> with <paramref name="answer"/> and returns its URL.
+    /// The answer's token is cancelled when the client goes away or the origin stops; the connection
+    /// is then aborted.
+    /// </summary>
+    public Uri Serve(string path, Func<HttpContext, CancellationToken, Task> answer)
     {
         path = "/" + path.TrimStart('/');
-        _responses[path] = response;
+        _answers[path] = answer;
         return new Uri(BaseUrl, path);
     }
 
-    public Uri Serve(string path, SampleImage image) => Serve(path, OriginResponse.Image(image));
+    /// <summary>Serves <paramref name="image"/> (200, its Content-Type and Content-Length) at <paramref name="path"/>.</summary>
+    public Uri Serve(string path, SampleImage image) => Serve(path, async (context, cancellationToken) =>
+    {
+        context.Response.ContentType = image.ContentType;
+        context.Response.ContentLength = image.Bytes.Length;
+        await context.Response.Body.WriteAsync(image.Bytes, cancellationToken);
+    });
 
     async Task AnswerAsync(HttpContext context)
     {
-        if (!_responses.TryGetValue(context.Request.Path.Value ?? "/", out var answer))
+        if (!_answers.TryGetValue(context.Request.Path.Value ?? "/", out var answer))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-        var cancellationToken = abort.Token;
         try
         {
-            if (answer.BeforeResponse is { } hold)
-            {
-                await hold(cancellationToken);
-            }
-            var response = context.Response;
-            response.StatusCode = answer.StatusCode;
-            response.ContentType = answer.ContentType;
-            foreach (var (name, value) in answer.Headers)
-            {
-                response.Headers[name] = value;
-            }
-            var length = answer.Body.LongLength;
-            if (answer.SendContentLength)
-            {
-                length = Math.Min(length, answer.DeclaredLength ?? length);
-                response.ContentLength = answer.DeclaredLength ?? length;
-            }
-            for (var offset = 0L; offset < length; offset += answer.ChunkSize)
-            {
-                if (offset > 0 && answer.ChunkDelay > TimeSpan.Zero)
-                {
-                    await Task.Delay(answer.ChunkDelay, cancellationToken);
-                }
-                var chunk = answer.Body.AsMemory((int)offset, (int)Math.Min(answer.ChunkSize, length - offset));
-                await response.Body.WriteAsync(chunk, cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
-            }
+            await answer(context, abort.Token);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             context.Abort(); // the client left or the origin stops: nothing more to say
         }

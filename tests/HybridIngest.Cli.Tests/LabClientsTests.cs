@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.S3;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
@@ -49,7 +51,7 @@ public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisp
         await using var origin = await ImageOrigin.StartAsync();
         var imageUrl = origin.Serve("/sample.png", SampleImages.Png).ToString();
         // The second server: the packaged server with its own moto and bucket, started by the test.
-        await using var secondMoto = await MotoServer.StartAsync();
+        await using var secondMoto = await MotoProcess.StartAsync();
         using var secondS3 = new AmazonS3Client(
             new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
             new AmazonS3Config { ServiceURL = secondMoto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
@@ -66,7 +68,7 @@ public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisp
             Assert.True(statusRun.ExitCode == 0, statusRun.Output);
             var status = JsonSerializer.Deserialize(statusRun.StandardOutput, HybridIngestJsonContext.Default.LocalStackStatus)!;
             Assert.Equal(secondServerUrl, status.ServerUrl);
-            Assert.Equal([LocalStack.Moto, LocalStack.LambdaHost], status.Processes.Select(p => p.Name));
+            Assert.Equal([LocalMotoProcess.Name, LocalLambdaHostProcess.Name], status.Processes.Select(p => p.Name));
             var statusText = await Hybrid("local", "status");
             Assert.Contains($"{secondServerUrl} (--server-url", statusText.StandardOutput, StringComparison.Ordinal);
 

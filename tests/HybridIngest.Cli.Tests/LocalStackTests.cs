@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Amazon.S3;
+using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 
@@ -311,7 +312,7 @@ public static class StackLeftovers
     {
         var groups = status.Processes.Select(p => p.Pid).ToHashSet();
         var alive = status.Processes
-            .Where(p => LocalStack.ToDetached(p).IsAlive)
+            .Where(p => StackProcess.IsAlive(p))
             .Select(p => p.Pid)
             .ToList();
         foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))

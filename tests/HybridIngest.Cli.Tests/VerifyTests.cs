@@ -3,6 +3,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 using Spectre.Console.Testing;
 
 namespace HybridIngest.Cli.Tests;
@@ -16,13 +17,13 @@ public sealed class VerifyTests : IAsyncLifetime
     const int PartSize = 5 * MiB;
     static readonly byte[] Image = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4, 5];
 
-    MotoServer _moto = null!;
+    MotoProcess _moto = null!;
     IAmazonS3 _s3 = null!;
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-verify-test").FullName;
 
     public async Task InitializeAsync()
     {
-        _moto = await MotoServer.StartAsync();
+        _moto = await MotoProcess.StartAsync();
         _s3 = ImageVerifier.CreateClient("us-east-1", _moto.Endpoint.ToString());
         await _s3.PutBucketAsync(Bucket);
         await PutAsync("images/good.png", Image);

@@ -1,10 +1,10 @@
 using System.Text.Json;
-using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Infra.Tests;
 
 /// <summary>The AWS CLI pointed at one moto_server: reads the emulated account through the real API.</summary>
-public sealed class AwsCli(MotoServer moto, string region, string workingDirectory)
+public sealed class AwsCli(MotoProcess moto, string region, string workingDirectory)
 {
     public Task<CommandResult> RunAsync(params string[] arguments) =>
         CommandLine.RunAsync("aws",

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Infra.Tests;
 
@@ -14,12 +14,12 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
     // 2-core machine has taken over 4 minutes: docs/performance.md).
     static readonly TimeSpan ApplyTimeout = TimeSpan.FromMinutes(8);
 
-    MotoServer _moto = null!;
+    MotoProcess _moto = null!;
     AwsCli _aws = null!;
 
     public async Task InitializeAsync()
     {
-        _moto = await MotoServer.StartAsync();
+        _moto = await MotoProcess.StartAsync();
         _aws = new AwsCli(_moto, Region, workspace.Root);
     }
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Infra.Tests;
 

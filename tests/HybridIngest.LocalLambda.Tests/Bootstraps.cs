@@ -1,4 +1,5 @@
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 // The host, its runtimes and these tests are Linux-only (Lambda is).
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -2,6 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.LocalLambda.Tests;
 
@@ -14,7 +15,7 @@ public sealed class IngestStack : IAsyncLifetime
     public const string Bucket = "hybrid-ingest-images";
     public const string FunctionName = "hybrid-ingest";
 
-    MotoServer? _moto;
+    MotoProcess? _moto;
     ImageOrigin? _origin;
     ServerProcess? _server;
 
@@ -40,7 +41,7 @@ public sealed class IngestStack : IAsyncLifetime
     async Task StartAsync()
     {
         var bootstrap = Bootstraps.PublishedAsync();
-        _moto = await MotoServer.StartAsync();
+        _moto = await MotoProcess.StartAsync();
         S3 = EmulatorS3.CreateClient(_moto.Endpoint);
         await S3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         _origin = await ImageOrigin.StartAsync();

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests;
 

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 using Xunit.Abstractions;
 
 namespace HybridIngest.Server.Tests;

@@ -4,6 +4,7 @@ using System.Text;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests;
 

@@ -6,6 +6,7 @@ using Amazon.S3.Model;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests;
 
@@ -12,7 +13,7 @@ public sealed class StorageOutageTests
     [Fact]
     public async Task ReportsUnreachableS3AsStorageFailedAndNotReady()
     {
-        await using var moto = await MotoServer.StartAsync();
+        await using var moto = await MotoProcess.StartAsync();
         using (var s3 = EmulatorS3.CreateClient(moto.Endpoint))
         {
             await s3.PutBucketAsync(MotoFixture.Bucket);

@@ -5,6 +5,7 @@ using Amazon.S3;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,7 @@ public sealed class StorageStallTests
     [Fact]
     public async Task FrozenS3GivesStorageFailedWithinTheDeadlineAndNotReadyThenRecovers()
     {
-        await using var moto = await MotoServer.StartAsync();
+        await using var moto = await MotoProcess.StartAsync();
         using (var s3 = new AmazonS3Client(new BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
             new AmazonS3Config { ServiceURL = moto.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" }))
         {

@@ -1,4 +1,5 @@
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 using HybridIngest.Offline;
+using HybridIngest.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridIngest.Server.Tests.Infrastructure;
@@ -13,13 +14,13 @@ public sealed class MotoFixture : IAsyncLifetime
 {
     public const string Bucket = "ingest-tests";
 
-    public MotoServer Moto { get; private set; } = null!;
+    public MotoProcess Moto { get; private set; } = null!;
     public IAmazonS3 S3 { get; private set; } = null!;
     public ImageOrigin Origin { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Moto = await MotoServer.StartAsync();
+        Moto = await MotoProcess.StartAsync();
         S3 = EmulatorS3.CreateClient(Moto.Endpoint);
         await S3.PutBucketAsync(Bucket);
         Origin = await ImageOrigin.StartAsync();

@@ -1,6 +1,7 @@
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
+using HybridIngest.Testing;
 
 namespace HybridIngest.Server.Tests.Security;
 

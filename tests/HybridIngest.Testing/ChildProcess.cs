@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace HybridIngest.Offline;
+namespace HybridIngest.Testing;
 
 /// <summary>Child processes that serve (moto_server, the ingest server, the benchmark's reference servers): started, awaited until ready, killed.</summary>
 public static class ChildProcess

@@ -1,4 +1,4 @@
-namespace HybridIngest.Offline;
+namespace HybridIngest.Testing;
 
 /// <summary>
 /// Where the running program (a test project or the benchmark) sits in the repository it was built

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using HybridIngest.Contracts;
+using HybridIngest.Offline;
 
-namespace HybridIngest.Offline;
+namespace HybridIngest.Testing;
 
 /// <summary>
 /// The ingest server as a child process on a loopback port it picks itself, owned by this object:
