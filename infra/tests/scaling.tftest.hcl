@@ -24,7 +24,10 @@ run "group_starts_at_server_desired" {
   }
 }
 
-run "group_spans_two_azs_with_lab_sized_defaults" {
+# The defaults: the group over two AZs behind the target group, ELB health checks, instance
+# refresh at 100 % healthy, GET /ready with the drain-long deregistration delay, the idle timeout,
+# target tracking and the reserved concurrency.
+run "the_default_server_tier" {
   assert {
     condition     = aws_autoscaling_group.server.vpc_zone_identifier == toset(aws_subnet.private[*].id) && length(toset(aws_subnet.private[*].availability_zone)) == 2
     error_message = "The group must span the private subnets of two different AZs."
@@ -49,20 +52,6 @@ run "group_spans_two_azs_with_lab_sized_defaults" {
     condition     = one(aws_autoscaling_group.server.launch_template).id == aws_launch_template.server.id && one(aws_autoscaling_group.server.launch_template).version == "3"
     error_message = "The group must launch the template's latest version, so that a new version is rolled out."
   }
-}
-
-run "a_later_apply_leaves_the_group_size_to_target_tracking" {
-  variables {
-    server_desired = 2
-    server_max     = 4
-  }
-  assert {
-    condition     = aws_autoscaling_group.server.max_size == 4 && aws_autoscaling_group.server.desired_capacity == 1
-    error_message = "An apply must change the group's bounds but not put back the size target tracking chose (desired_capacity is ignored after creation)."
-  }
-}
-
-run "new_template_versions_roll_out_by_instance_refresh_without_losing_capacity" {
   assert {
     condition = (
       one(aws_autoscaling_group.server.instance_refresh).strategy == "Rolling"
@@ -79,9 +68,6 @@ run "new_template_versions_roll_out_by_instance_refresh_without_losing_capacity"
     condition     = aws_launch_template.server.update_default_version
     error_message = "A change to the template must become its default version."
   }
-}
-
-run "balancer_checks_ready_and_drains_like_the_server" {
   assert {
     condition = (
       aws_lb_target_group.server.health_check[0].path == "/ready"
@@ -99,26 +85,10 @@ run "balancer_checks_ready_and_drains_like_the_server" {
     condition     = aws_lb_target_group.server.health_check[0].interval * aws_lb_target_group.server.health_check[0].unhealthy_threshold < 20
     error_message = "The balancer must find a draining server unhealthy (/ready 503) before its 20 s drain ends."
   }
-}
-
-run "idle_timeout_is_above_the_function_timeout" {
   assert {
     condition     = aws_lb.server.idle_timeout == 90 && aws_lb.server.idle_timeout > aws_lambda_function.ingest.timeout
     error_message = "With the 30 s function timeout the balancer's idle timeout must be 90 s (above it, and above the function's 60 s idle-connection limit)."
   }
-}
-
-run "idle_timeout_follows_a_long_function_timeout" {
-  variables {
-    lambda_timeout_s = 300
-  }
-  assert {
-    condition     = aws_lb.server.idle_timeout > 300
-    error_message = "The balancer's idle timeout must stay above the function's timeout."
-  }
-}
-
-run "scales_on_requests_per_server" {
   assert {
     condition = (
       aws_autoscaling_policy.server_requests.policy_type == "TargetTrackingScaling"
@@ -134,18 +104,20 @@ run "scales_on_requests_per_server" {
     )
     error_message = "The metric must be the load balancer's request count per target of this target group."
   }
-}
-
-run "reserved_concurrency_is_sized_to_the_server_tier" {
   assert {
     condition     = aws_lambda_function.ingest.reserved_concurrent_executions == 128
     error_message = "By default the function's reserved concurrency must be server_max (2) x 64 request slots."
   }
 }
 
-run "reserved_concurrency_follows_server_max" {
+run "a_later_apply_leaves_the_group_size_to_target_tracking" {
   variables {
-    server_max = 5
+    server_desired = 2
+    server_max     = 5
+  }
+  assert {
+    condition     = aws_autoscaling_group.server.max_size == 5 && aws_autoscaling_group.server.desired_capacity == 1
+    error_message = "An apply must change the group's bounds but not put back the size target tracking chose (desired_capacity is ignored after creation)."
   }
   assert {
     condition     = aws_lambda_function.ingest.reserved_concurrent_executions == 320
@@ -153,9 +125,14 @@ run "reserved_concurrency_follows_server_max" {
   }
 }
 
-run "reserved_concurrency_can_be_set_or_left_out" {
+run "long_function_timeout_and_no_reservation" {
   variables {
+    lambda_timeout_s            = 300
     lambda_reserved_concurrency = -1
+  }
+  assert {
+    condition     = aws_lb.server.idle_timeout > 300
+    error_message = "The balancer's idle timeout must stay above the function's timeout."
   }
   assert {
     condition     = aws_lambda_function.ingest.reserved_concurrent_executions == -1
