@@ -1,5 +1,5 @@
 # The function: the Native AOT `bootstrap` on provided.al2023 in the private subnets, calling the
-# server's private address. Its log group exists before the function, so Lambda never creates one
+# server group through the internal load balancer. Its log group exists before the function, so Lambda never creates one
 # without retention.
 
 locals {
@@ -10,6 +10,11 @@ locals {
   }
 
   network_interfaces_arn = "arn:${local.partition}:ec2:${var.region}:${local.account_id}:network-interface/*"
+
+  # Sized to the server tier: at most as many calls in flight as the largest group has request
+  # slots, so a burst is held back by Lambda (429 to the caller, who may retry) instead of
+  # queueing on the servers until their queues refuse it (docs/scaling.md). -1: no reservation.
+  function_reserved_concurrency = coalesce(var.lambda_reserved_concurrency, var.server_max * local.server_max_concurrent_requests)
 }
 
 resource "aws_cloudwatch_log_group" "function" {
@@ -83,6 +88,8 @@ resource "aws_lambda_function" "ingest" {
   source_code_hash = filebase64sha256(var.lambda_artifact_path)
   memory_size      = var.lambda_memory_mb
   timeout          = var.lambda_timeout_s
+
+  reserved_concurrent_executions = local.function_reserved_concurrency
 
   vpc_config {
     subnet_ids         = aws_subnet.private[*].id

@@ -1,7 +1,7 @@
-# A VPC over two AZs. The function runs in the two private subnets; the server runs in a public
-# subnet with a public IP (internet egress for downloads, no ingress from the internet), or, with
-# enable_nat_gateway, in a private subnet behind one NAT gateway. S3 traffic from both subnets
-# takes the gateway endpoint (free, and it stays on the AWS network).
+# A VPC over two AZs. The function, the internal load balancer and the servers run in the two
+# private subnets; the servers reach image origins on the internet through one NAT gateway in a
+# public subnet (no ingress from the internet anywhere). S3 traffic takes the gateway endpoint
+# (free, and it stays on the AWS network, off the NAT gateway's per-GB charge).
 
 data "aws_availability_zones" "available" {
   state = "available"
@@ -38,9 +38,8 @@ resource "aws_subnet" "public" {
   availability_zone = local.azs[count.index]
   cidr_block        = cidrsubnet(local.vpc_cidr, 8, count.index)
 
-  # Only the server runs here (without a NAT gateway): its public IP is what gives it internet
-  # egress; its security group admits no traffic from the internet.
-  map_public_ip_on_launch = true
+  # Only the NAT gateway lives here (with its Elastic IP); nothing gets a public IP by default.
+  map_public_ip_on_launch = false
 
   tags = { Name = "${var.name_prefix}-public-${local.azs[count.index]}" }
 }
@@ -87,18 +86,16 @@ resource "aws_route_table_association" "private" {
   route_table_id = aws_route_table.private.id
 }
 
+# One NAT gateway, in the first AZ, for the lab's cost (docs/scaling.md: one per AZ is what
+# removes it as a single point of egress, and what lifts its connection limit).
 resource "aws_eip" "nat" {
-  count = var.enable_nat_gateway ? 1 : 0
-
   domain = "vpc"
 
   tags = { Name = "${var.name_prefix}-nat" }
 }
 
 resource "aws_nat_gateway" "main" {
-  count = var.enable_nat_gateway ? 1 : 0
-
-  allocation_id = aws_eip.nat[0].id
+  allocation_id = aws_eip.nat.id
   subnet_id     = aws_subnet.public[0].id
 
   tags = { Name = var.name_prefix }
@@ -107,11 +104,9 @@ resource "aws_nat_gateway" "main" {
 }
 
 resource "aws_route" "private_nat" {
-  count = var.enable_nat_gateway ? 1 : 0
-
   route_table_id         = aws_route_table.private.id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.main[0].id
+  nat_gateway_id         = aws_nat_gateway.main.id
 }
 
 resource "aws_vpc_endpoint" "s3" {
@@ -123,17 +118,45 @@ resource "aws_vpc_endpoint" "s3" {
   tags = { Name = "${var.name_prefix}-s3" }
 }
 
-# The function may open connections to the server's port and nothing else: it calls no AWS API,
-# and Lambda writes its logs outside the function's network interfaces.
+# Security groups chained function -> load balancer -> servers, each rule a security-group
+# reference on the server port: no CIDR block is admitted anywhere.
+
+# The function may open connections to the load balancer's listener and nothing else: it calls no
+# AWS API, and Lambda writes its logs outside the function's network interfaces.
 resource "aws_security_group" "function" {
   name        = "${var.name_prefix}-function"
-  description = "HybridIngest function: egress to the server port only"
+  description = "HybridIngest function: egress to the load balancer only"
   vpc_id      = aws_vpc.main.id
 }
 
-resource "aws_vpc_security_group_egress_rule" "function_to_server" {
+resource "aws_vpc_security_group_egress_rule" "function_to_balancer" {
   security_group_id            = aws_security_group.function.id
-  description                  = "Calls to the server"
+  description                  = "Calls to the load balancer"
+  ip_protocol                  = "tcp"
+  from_port                    = var.server_port
+  to_port                      = var.server_port
+  referenced_security_group_id = aws_security_group.balancer.id
+}
+
+resource "aws_security_group" "balancer" {
+  name        = "${var.name_prefix}-balancer"
+  description = "HybridIngest load balancer: from the function, to the servers"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "balancer_from_function" {
+  security_group_id            = aws_security_group.balancer.id
+  description                  = "Calls from the function"
+  ip_protocol                  = "tcp"
+  from_port                    = var.server_port
+  to_port                      = var.server_port
+  referenced_security_group_id = aws_security_group.function.id
+}
+
+# Requests and health checks (GET /ready) to the servers.
+resource "aws_vpc_security_group_egress_rule" "balancer_to_server" {
+  security_group_id            = aws_security_group.balancer.id
+  description                  = "Requests and health checks to the servers"
   ip_protocol                  = "tcp"
   from_port                    = var.server_port
   to_port                      = var.server_port
@@ -142,19 +165,18 @@ resource "aws_vpc_security_group_egress_rule" "function_to_server" {
 
 resource "aws_security_group" "server" {
   name        = "${var.name_prefix}-server"
-  description = "HybridIngest server: ingress from the function only; egress HTTP(S)"
+  description = "HybridIngest server: ingress from the load balancer only; egress HTTP(S)"
   vpc_id      = aws_vpc.main.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "server_from_function" {
+resource "aws_vpc_security_group_ingress_rule" "server_from_balancer" {
   security_group_id            = aws_security_group.server.id
-  description                  = "Calls from the function"
+  description                  = "Requests and health checks from the load balancer"
   ip_protocol                  = "tcp"
   from_port                    = var.server_port
   to_port                      = var.server_port
-  referenced_security_group_id = aws_security_group.function.id
+  referenced_security_group_id = aws_security_group.balancer.id
 }
-
 # Egress to the internet on HTTP(S) only: image downloads, S3, SSM Session Manager, CloudWatch
 # Logs and the package repositories all use 443 or 80. DNS and NTP go to the VPC's own resolver
 # and time service, which security groups do not filter.

@@ -43,14 +43,24 @@ output "server_log_group_name" {
   value       = aws_cloudwatch_log_group.server.name
 }
 
+output "server_group_name" {
+  description = "Auto Scaling group of the server instances (aws autoscaling describe-auto-scaling-groups / start-instance-refresh --auto-scaling-group-name <name>)."
+  value       = aws_autoscaling_group.server.name
+}
+
+output "server_instance_ids" {
+  description = "The server group's instances when Terraform last read them (apply, refresh); the group replaces and adds instances, so list them with the AWS CLI for the current ones."
+  value       = data.aws_instances.server.ids
+}
+
 output "instance_id" {
-  description = "EC2 instance running the server (aws ssm start-session --target <id>)."
-  value       = aws_instance.server.id
+  description = "The first of server_instance_ids (aws ssm start-session --target <id>)."
+  value       = data.aws_instances.server.ids[0]
 }
 
 output "server_private_ip" {
-  description = "Private IP of the server instance."
-  value       = aws_instance.server.private_ip
+  description = "Private IP of instance_id."
+  value       = data.aws_instances.server.private_ips[0]
 }
 
 output "server_port" {
@@ -59,7 +69,7 @@ output "server_port" {
 }
 
 output "server_url" {
-  description = "URL the function calls the server on (reachable only from the function's security group)."
+  description = "URL the function calls the servers on: the internal load balancer (reachable only from the function's security group)."
   value       = local.server_url
 }
 
@@ -70,8 +80,9 @@ output "server_environment" {
 
 # The seed lab's output names, so its scripts work unchanged (benchmark.py reads
 # lambda_function_name from the state; the lab's steps run `terraform output -raw
-# lambda_function_name`). The lab's ec2_instance_public_ip has no counterpart: the server has no
-# public address here (private subnet, reached only from the function; Session Manager for a shell).
+# lambda_function_name`). The lab's ec2_instance_public_ip has no counterpart: the servers have no
+# public address here (private subnets, reached only through the load balancer; Session Manager
+# for a shell).
 
 output "lambda_function_name" {
   description = "Name of the Lambda function (the seed lab's name for function_name)."
@@ -89,11 +100,11 @@ output "s3_bucket_name" {
 }
 
 output "ec2_instance_id" {
-  description = "EC2 instance running the server (the seed lab's name for instance_id)."
-  value       = aws_instance.server.id
+  description = "A server instance (the seed lab's name for instance_id)."
+  value       = data.aws_instances.server.ids[0]
 }
 
 output "ec2_instance_private_ip" {
-  description = "Private IP of the server instance (the seed lab's name for server_private_ip)."
-  value       = aws_instance.server.private_ip
+  description = "Private IP of that server instance (the seed lab's name for server_private_ip)."
+  value       = data.aws_instances.server.private_ips[0]
 }

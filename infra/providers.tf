@@ -15,9 +15,11 @@ provider "aws" {
   s3_use_path_style           = local.emulated
 
   endpoints {
+    autoscaling    = var.aws_endpoint_url
     cloudwatch     = var.aws_endpoint_url
     cloudwatchlogs = var.aws_endpoint_url
     ec2            = var.aws_endpoint_url
+    elbv2          = var.aws_endpoint_url
     iam            = var.aws_endpoint_url
     lambda         = var.aws_endpoint_url
     s3             = var.aws_endpoint_url

@@ -12,7 +12,7 @@ variable "region" {
 
 variable "name_prefix" {
   type        = string
-  description = "Prefix of every resource name (bucket, roles, function, instance). Lowercase letters, digits and hyphens; 3 to 20 characters so that derived names stay within AWS limits."
+  description = "Prefix of every resource name (bucket, roles, function, server group, load balancer). Lowercase letters, digits and hyphens; 3 to 20 characters so that derived names stay within AWS limits."
   default     = "hybrid-ingest"
   nullable    = false
 
@@ -153,16 +153,68 @@ variable "request_record_days" {
   }
 }
 
-variable "enable_nat_gateway" {
-  type        = bool
-  description = "Put the server in a private subnet behind a NAT gateway instead of a public subnet with a public IP (no ingress either way). Costs about 0.045 USD per hour plus 0.045 USD per GB processed in us-east-1."
-  default     = false
+variable "server_min" {
+  type        = number
+  description = "Fewest server instances the group keeps running (and starts with at least). 1 or more: the function has nothing to call without one."
+  default     = 1
   nullable    = false
+
+  validation {
+    condition     = var.server_min == floor(var.server_min) && var.server_min >= 1 && var.server_min <= 100
+    error_message = "server_min must be a whole number from 1 to 100."
+  }
+}
+
+variable "server_max" {
+  type        = number
+  description = "Most server instances target tracking may scale out to (an instance refresh may briefly run twice the group's size). With lambda_reserved_concurrency null, the function's reserved concurrency is server_max x 64."
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = var.server_max == floor(var.server_max) && var.server_max >= 1 && var.server_max <= 100
+    error_message = "server_max must be a whole number from 1 to 100."
+  }
+}
+
+variable "server_desired" {
+  type        = number
+  description = "Server instances the group starts with, from server_min to server_max. Afterwards target tracking owns the group's size: a later apply does not reset it."
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.server_desired == floor(var.server_desired) && var.server_desired >= 1 && var.server_desired <= 100
+    error_message = "server_desired must be a whole number from 1 to 100 (and from server_min to server_max)."
+  }
+}
+
+variable "server_target_requests_per_minute" {
+  type        = number
+  description = "Target tracking keeps the load balancer's requests per instance per minute near this, adding instances above it and removing them below. 900 (15 per second) is sized for a t3.micro and images of about 200 KB: see docs/scaling.md before changing instance_type or for larger images."
+  default     = 900
+  nullable    = false
+
+  validation {
+    condition     = var.server_target_requests_per_minute == floor(var.server_target_requests_per_minute) && var.server_target_requests_per_minute >= 1
+    error_message = "server_target_requests_per_minute must be a whole number of requests, 1 or more."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for the function, which are also its ceiling. Null: sized to the server tier, server_max x 64 (each server works on 64 requests at once). -1: no reservation (the function shares the account's unreserved pool); needed on an account whose concurrency limit leaves no room for the reservation plus Lambda's 100 unreserved (new accounts may have a limit of 10)."
+  default     = null
+
+  validation {
+    condition     = var.lambda_reserved_concurrency == null || try(var.lambda_reserved_concurrency == floor(var.lambda_reserved_concurrency) && (var.lambda_reserved_concurrency == -1 || var.lambda_reserved_concurrency >= 1), false)
+    error_message = "lambda_reserved_concurrency must be null (sized to the server tier), -1 (no reservation) or a whole number of 1 or more (0 would throttle every call)."
+  }
 }
 
 variable "server_artifact_path" {
   type        = string
-  description = "Path of the server package (`hybrid package` writes it), relative to the working directory. Uploaded to the bucket; a new package replaces the instance."
+  description = "Path of the server package (`hybrid package` writes it), relative to the working directory. Uploaded to the bucket; a new package rolls out to the server group by instance refresh."
   default     = "../artifacts/server.zip"
   nullable    = false
 }

@@ -10,20 +10,35 @@ variables {
   lambda_artifact_path = "tests/fixtures/lambda.zip"
 }
 
-run "server_url_is_the_private_ip_and_server_port" {
+run "server_url_is_the_load_balancer_on_the_server_port" {
   variables {
     server_port = 9000
   }
   assert {
-    condition     = aws_lambda_function.ingest.environment[0].variables["SERVER_URL"] == "http://10.42.0.10:9000"
-    error_message = "SERVER_URL must be http://<server private IP>:<server_port>."
+    condition     = aws_lambda_function.ingest.environment[0].variables["SERVER_URL"] == "http://${aws_lb.server.dns_name}:9000"
+    error_message = "SERVER_URL must be http://<load balancer DNS name>:<server_port>: stable across deploys and scaling."
   }
   assert {
-    condition     = output.server_url == "http://10.42.0.10:9000" && output.function_environment == tomap({ SERVER_URL = "http://10.42.0.10:9000" })
+    condition     = aws_lambda_function.ingest.environment[0].variables["SERVER_URL"] == "http://internal-hybrid-ingest-server-123456789.us-east-1.elb.amazonaws.com:9000"
+    error_message = "SERVER_URL must name the load balancer, not an instance."
+  }
+  assert {
+    condition     = output.server_url == aws_lambda_function.ingest.environment[0].variables["SERVER_URL"] && output.function_environment == tomap({ SERVER_URL = output.server_url })
     error_message = "The outputs must report the function's SERVER_URL."
   }
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.server_from_function.from_port == 9000 && aws_vpc_security_group_egress_rule.function_to_server.to_port == 9000
+    condition     = aws_lb_listener.server.port == 9000 && aws_lb_listener.server.protocol == "HTTP" && aws_lb_target_group.server.port == 9000
+    error_message = "The load balancer must listen on, and forward to, server_port."
+  }
+  assert {
+    condition = alltrue([
+      for rule in [
+        aws_vpc_security_group_egress_rule.function_to_balancer,
+        aws_vpc_security_group_ingress_rule.balancer_from_function,
+        aws_vpc_security_group_egress_rule.balancer_to_server,
+        aws_vpc_security_group_ingress_rule.server_from_balancer,
+      ] : rule.from_port == 9000 && rule.to_port == 9000
+    ])
     error_message = "The security-group rules must follow server_port."
   }
   assert {
@@ -39,27 +54,24 @@ run "server_url_is_the_private_ip_and_server_port" {
 run "user_data_installs_the_verified_artifact_as_a_service" {
   assert {
     condition = alltrue([
-      strcontains(aws_instance.server.user_data, "--bucket \"hybrid-ingest-123456789012-us-east-1\" --key \"artifacts/server.zip\""),
-      strcontains(aws_instance.server.user_data, filesha256("tests/fixtures/server.zip")),
-      strcontains(aws_instance.server.user_data, "Environment=\"S3_BUCKET=hybrid-ingest-123456789012-us-east-1\""),
-      strcontains(aws_instance.server.user_data, "Environment=\"AWS_REGION=us-east-1\""),
-      strcontains(aws_instance.server.user_data, "Environment=\"ASPNETCORE_URLS=http://0.0.0.0:8080\""),
-      strcontains(aws_instance.server.user_data, "systemctl enable --now hybrid-ingest-server.service"),
+      strcontains(base64decode(aws_launch_template.server.user_data), "--bucket \"hybrid-ingest-123456789012-us-east-1\" --key \"artifacts/server.zip\""),
+      strcontains(base64decode(aws_launch_template.server.user_data), filesha256("tests/fixtures/server.zip")),
+      strcontains(base64decode(aws_launch_template.server.user_data), "Environment=\"S3_BUCKET=hybrid-ingest-123456789012-us-east-1\""),
+      strcontains(base64decode(aws_launch_template.server.user_data), "Environment=\"AWS_REGION=us-east-1\""),
+      strcontains(base64decode(aws_launch_template.server.user_data), "Environment=\"ASPNETCORE_URLS=http://0.0.0.0:8080\""),
+      strcontains(base64decode(aws_launch_template.server.user_data), "systemctl enable --now hybrid-ingest-server.service"),
     ])
     error_message = "user_data must fetch and verify the artifact, install the unit with the server's environment, enable and start it."
   }
   assert {
     condition = alltrue([
-      strcontains(aws_instance.server.user_data, "Environment=\"INGEST_DRAIN_SECONDS=20\""),
-      strcontains(aws_instance.server.user_data, "TimeoutStopSec=40"),
-      strcontains(aws_instance.server.user_data, "OnCalendar=hourly"),
-      strcontains(aws_instance.server.user_data, "maxsize 100M"),
+      strcontains(base64decode(aws_launch_template.server.user_data), "Environment=\"INGEST_DRAIN_SECONDS=20\""),
+      strcontains(base64decode(aws_launch_template.server.user_data), "Environment=\"INGEST_MAX_CONCURRENT_REQUESTS=64\""),
+      strcontains(base64decode(aws_launch_template.server.user_data), "TimeoutStopSec=40"),
+      strcontains(base64decode(aws_launch_template.server.user_data), "OnCalendar=hourly"),
+      strcontains(base64decode(aws_launch_template.server.user_data), "maxsize 100M"),
     ])
-    error_message = "The unit must drain for 20 s with a stop timeout covering it, and logrotate must bound the server log hourly."
-  }
-  assert {
-    condition     = aws_instance.server.user_data_replace_on_change
-    error_message = "A new artifact (new hash in user_data) must replace the instance."
+    error_message = "The unit must drain for 20 s with a stop timeout covering it, take 64 requests at once, and logrotate must bound the server log hourly."
   }
   assert {
     condition     = aws_s3_object.server_artifact.bucket == aws_s3_bucket.images.id && aws_s3_object.server_artifact.key == "artifacts/server.zip" && aws_s3_object.server_artifact.source_hash == filemd5("tests/fixtures/server.zip")
@@ -98,7 +110,7 @@ run "arm64_uses_graviton_for_both" {
     architecture = "arm64"
   }
   assert {
-    condition     = aws_instance.server.instance_type == "t4g.micro" && data.aws_ssm_parameter.al2023_ami.name == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+    condition     = aws_launch_template.server.instance_type == "t4g.micro" && data.aws_ssm_parameter.al2023_ami.name == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
     error_message = "arm64 must pick a Graviton instance type and the arm64 AMI."
   }
   assert {
@@ -112,7 +124,7 @@ run "explicit_instance_type_wins" {
     instance_type = "c7i.large"
   }
   assert {
-    condition     = aws_instance.server.instance_type == "c7i.large"
+    condition     = aws_launch_template.server.instance_type == "c7i.large"
     error_message = "An explicit instance_type must be used."
   }
 }
@@ -180,7 +192,7 @@ run "emulator_mode_leaves_out_the_tls_only_policy" {
     error_message = "moto reads the TLS-only deny as deny-all, so emulator mode must not attach it."
   }
   assert {
-    condition     = aws_s3_bucket_public_access_block.images.block_public_policy && aws_instance.server.metadata_options[0].http_tokens == "required"
+    condition     = aws_s3_bucket_public_access_block.images.block_public_policy && aws_launch_template.server.metadata_options[0].http_tokens == "required"
     error_message = "Everything else is the same in emulator mode."
   }
 }

@@ -1,6 +1,7 @@
 # Least privilege: no wildcard action anywhere, and no resource beyond this bucket, the server's
-# artifact, the stack's log groups and its own network interfaces. The only "*" resources are the
-# actions AWS offers no resource-level permission for, each named here with its reason.
+# artifact, the stack's log groups, its own network interfaces and (for Session Manager, only from
+# inside the stack's VPC) its instances. The only "*" resources are the actions AWS offers no
+# resource-level permission for, each named here with its reason.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -79,18 +80,21 @@ run "server_reaches_only_its_bucket_prefix_artifact_and_log_group" {
   }
 }
 
-run "session_manager_is_pinned_to_the_instance" {
+run "session_manager_is_pinned_to_the_stacks_instances" {
   assert {
     condition = alltrue([
       for statement in jsondecode(aws_iam_role_policy.server_session_manager.policy).Statement :
-      statement.Resource == aws_instance.server.arn || (
-        # ssmmessages supports no resource ARN: "*" is pinned to this instance by condition instead.
-        statement.Resource == "*"
-        && alltrue([for action in flatten([statement.Action]) : startswith(action, "ssmmessages:")])
-        && try(statement.Condition.ArnEquals["ec2:SourceInstanceARN"], null) == aws_instance.server.arn
+      # The group's instances come and go: the account's and region's instances, or "*" for the
+      # ssmmessages actions, which support no resource ARN...
+      (
+        statement.Resource == "arn:aws:ec2:us-east-1:123456789012:instance/*"
+        || (statement.Resource == "*" && alltrue([for action in flatten([statement.Action]) : startswith(action, "ssmmessages:")]))
       )
+      # ...and only for credentials delivered to an instance in this stack's VPC.
+      && try(statement.Condition.StringEquals["aws:Ec2InstanceSourceVpc"], null) == aws_vpc.main.id
+      && length(statement.Condition) == 1
     ])
-    error_message = "Session Manager permissions must be limited to this instance."
+    error_message = "Session Manager permissions must be limited to instances of this stack's VPC (aws:Ec2InstanceSourceVpc)."
   }
   assert {
     condition = toset(flatten([

@@ -43,7 +43,7 @@ run "rejects_instance_type_of_the_other_architecture" {
     target = data.aws_ec2_instance_type.server
     values = { supported_architectures = ["x86_64"] }
   }
-  expect_failures = [aws_instance.server]
+  expect_failures = [aws_launch_template.server]
 }
 
 run "rejects_privileged_server_port" {
@@ -62,6 +62,36 @@ run "rejects_lambda_timeout_above_900" {
   command = plan
   variables { lambda_timeout_s = 901 }
   expect_failures = [var.lambda_timeout_s]
+}
+
+# One run per group of independent rules (each validation fails on its own variable), to keep the
+# suite's run count, and so its time, down.
+run "rejects_bad_server_group_sizes" {
+  command = plan
+  variables {
+    server_min     = 0
+    server_max     = 2.5
+    server_desired = 101
+  }
+  expect_failures = [var.server_min, var.server_max, var.server_desired]
+}
+
+run "rejects_server_desired_outside_min_and_max" {
+  command = plan
+  variables {
+    server_desired = 3
+    server_max     = 2
+  }
+  expect_failures = [aws_autoscaling_group.server]
+}
+
+run "rejects_zero_scaling_target_and_zero_reserved_concurrency" {
+  command = plan
+  variables {
+    server_target_requests_per_minute = 0
+    lambda_reserved_concurrency       = 0
+  }
+  expect_failures = [var.server_target_requests_per_minute, var.lambda_reserved_concurrency]
 }
 
 run "rejects_log_retention_cloudwatch_does_not_offer" {

@@ -10,7 +10,9 @@ namespace HybridIngest.Infra.Tests;
 public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture<TerraformWorkspace>, IAsyncLifetime
 {
     const string Region = "us-east-1";
-    static readonly TimeSpan ApplyTimeout = TimeSpan.FromMinutes(4);
+    // A guard, not a measure: an apply that hangs fails here instead of holding the suite (a loaded
+    // 2-core machine has taken over 4 minutes: docs/performance.md).
+    static readonly TimeSpan ApplyTimeout = TimeSpan.FromMinutes(8);
 
     MotoProcess _moto = null!;
     AwsCli _aws = null!;
@@ -50,10 +52,11 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         Assert.Equal(functionName, labFunctionName.StandardOutput);
 
         await AssertBucketIsPrivateAndEncrypted(bucket);
-        var (serverGroup, functionGroup, vpcId) = await AssertOnlyTheFunctionReachesTheServer();
-        await AssertInstanceIsHardened(instanceId, serverGroup);
-        await AssertUserDataIsABootScriptForThisStack(instanceId, bucket);
-        await AssertFunctionIsConfigured(functionName, functionGroup, outputs);
+        var (serverGroup, functionGroup, vpcId) = await AssertOnlyTheFunctionReachesTheServers();
+        var template = await AssertLaunchTemplateIsHardened(serverGroup);
+        await AssertUserDataIsABootScriptForThisStack(template, bucket);
+        var balancerDns = await AssertServerGroupRunsBehindTheBalancer(instanceId, outputs);
+        await AssertFunctionIsConfigured(functionName, functionGroup, balancerDns, outputs);
         await AssertRolesHaveInlinePoliciesOnly();
         await AssertDashboardAndAlarmsNotifyTheTopic();
 
@@ -93,28 +96,22 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         await _aws.JsonAsync("s3api", "head-object", "--bucket", bucket, "--key", "artifacts/server.zip");
     }
 
-    async Task<(string Server, string Function, string VpcId)> AssertOnlyTheFunctionReachesTheServer()
+    /// <summary>Function -> balancer -> servers, each link a security-group reference on the server port.</summary>
+    async Task<(string Server, string Function, string VpcId)> AssertOnlyTheFunctionReachesTheServers()
     {
         var groups = (await _aws.JsonAsync("ec2", "describe-security-groups", "--filters",
-                "Name=group-name,Values=hybrid-ingest-server,hybrid-ingest-function"))
+                "Name=group-name,Values=hybrid-ingest-server,hybrid-ingest-balancer,hybrid-ingest-function"))
             .GetProperty("SecurityGroups").EnumerateArray().ToDictionary(g => g.GetProperty("GroupName").GetString()!);
         var server = groups["hybrid-ingest-server"];
+        var balancer = groups["hybrid-ingest-balancer"];
         var function = groups["hybrid-ingest-function"];
-        var serverId = server.GetProperty("GroupId").GetString()!;
-        var functionId = function.GetProperty("GroupId").GetString()!;
+        string Id(JsonElement group) => group.GetProperty("GroupId").GetString()!;
 
-        var ingress = Assert.Single(server.GetProperty("IpPermissions").EnumerateArray());
-        Assert.Equal("tcp", ingress.GetProperty("IpProtocol").GetString());
-        Assert.Equal(8080, ingress.GetProperty("FromPort").GetInt32());
-        Assert.Equal(8080, ingress.GetProperty("ToPort").GetInt32());
-        Assert.Empty(ingress.GetProperty("IpRanges").EnumerateArray());
-        Assert.Equal(functionId, Assert.Single(ingress.GetProperty("UserIdGroupPairs").EnumerateArray()).GetProperty("GroupId").GetString());
-
+        AssertOnlyLink(server.GetProperty("IpPermissions"), Id(balancer));
+        AssertOnlyLink(balancer.GetProperty("IpPermissions"), Id(function));
+        AssertOnlyLink(balancer.GetProperty("IpPermissionsEgress"), Id(server));
+        AssertOnlyLink(function.GetProperty("IpPermissionsEgress"), Id(balancer));
         Assert.Empty(function.GetProperty("IpPermissions").EnumerateArray());
-        var egress = Assert.Single(function.GetProperty("IpPermissionsEgress").EnumerateArray());
-        Assert.Equal(8080, egress.GetProperty("FromPort").GetInt32());
-        Assert.Empty(egress.GetProperty("IpRanges").EnumerateArray());
-        Assert.Equal(serverId, Assert.Single(egress.GetProperty("UserIdGroupPairs").EnumerateArray()).GetProperty("GroupId").GetString());
 
         var serverEgressPorts = server.GetProperty("IpPermissionsEgress").EnumerateArray()
             .Select(p => p.GetProperty("FromPort").GetInt32()).Order();
@@ -125,41 +122,53 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
             .GetProperty("SecurityGroups").EnumerateArray().ToList();
         var everyIngressRange = vpcGroups
             .SelectMany(g => g.GetProperty("IpPermissions").EnumerateArray())
-            .SelectMany(p => p.GetProperty("IpRanges").EnumerateArray())
-            .Select(r => r.GetProperty("CidrIp").GetString());
-        Assert.DoesNotContain("0.0.0.0/0", everyIngressRange);
+            .SelectMany(p => p.GetProperty("IpRanges").EnumerateArray());
+        Assert.Empty(everyIngressRange);
         var defaultGroup = vpcGroups.Single(g => g.GetProperty("GroupName").GetString() == "default");
         Assert.Empty(defaultGroup.GetProperty("IpPermissions").EnumerateArray());
         Assert.Empty(defaultGroup.GetProperty("IpPermissionsEgress").EnumerateArray());
 
-        return (serverId, functionId, vpcId);
+        return (Id(server), Id(function), vpcId);
     }
 
-    async Task AssertInstanceIsHardened(string instanceId, string serverGroup)
+    static void AssertOnlyLink(JsonElement permissions, string fromOrToGroup)
     {
-        var instance = (await _aws.JsonAsync("ec2", "describe-instances", "--instance-ids", instanceId))
-            .GetProperty("Reservations")[0].GetProperty("Instances")[0];
+        var permission = Assert.Single(permissions.EnumerateArray());
+        Assert.Equal("tcp", permission.GetProperty("IpProtocol").GetString());
+        Assert.Equal(8080, permission.GetProperty("FromPort").GetInt32());
+        Assert.Equal(8080, permission.GetProperty("ToPort").GetInt32());
+        Assert.Empty(permission.GetProperty("IpRanges").EnumerateArray());
+        Assert.Equal(fromOrToGroup, Assert.Single(permission.GetProperty("UserIdGroupPairs").EnumerateArray()).GetProperty("GroupId").GetString());
+    }
 
-        var metadata = instance.GetProperty("MetadataOptions");
+    /// <summary>
+    /// What every instance is launched with, read from the template: moto launches the group's
+    /// instances without the template's metadata options and profile, AWS with them.
+    /// </summary>
+    async Task<JsonElement> AssertLaunchTemplateIsHardened(string serverGroup)
+    {
+        var template = (await _aws.JsonAsync("ec2", "describe-launch-template-versions",
+                "--launch-template-name", "hybrid-ingest-server", "--versions", "$Latest"))
+            .GetProperty("LaunchTemplateVersions")[0].GetProperty("LaunchTemplateData");
+
+        var metadata = template.GetProperty("MetadataOptions");
         Assert.Equal("required", metadata.GetProperty("HttpTokens").GetString());
         Assert.Equal(1, metadata.GetProperty("HttpPutResponseHopLimit").GetInt32());
         Assert.Equal("enabled", metadata.GetProperty("HttpEndpoint").GetString());
 
-        Assert.EndsWith(":instance-profile/hybrid-ingest-server", instance.GetProperty("IamInstanceProfile").GetProperty("Arn").GetString());
-        Assert.Equal(serverGroup, Assert.Single(instance.GetProperty("SecurityGroups").EnumerateArray()).GetProperty("GroupId").GetString());
-        Assert.False(instance.TryGetProperty("KeyName", out _), "The instance must have no SSH key pair.");
+        Assert.EndsWith(":instance-profile/hybrid-ingest-server", template.GetProperty("IamInstanceProfile").GetProperty("Arn").GetString());
+        Assert.Equal(serverGroup, Assert.Single(template.GetProperty("SecurityGroupIds").EnumerateArray()).GetString());
+        Assert.False(template.TryGetProperty("KeyName", out _), "The instances must have no SSH key pair.");
 
-        var rootVolumeId = instance.GetProperty("BlockDeviceMappings").EnumerateArray()
-            .Single(m => m.GetProperty("DeviceName").GetString() == instance.GetProperty("RootDeviceName").GetString())
-            .GetProperty("Ebs").GetProperty("VolumeId").GetString()!;
-        var volume = (await _aws.JsonAsync("ec2", "describe-volumes", "--volume-ids", rootVolumeId)).GetProperty("Volumes")[0];
-        Assert.True(volume.GetProperty("Encrypted").GetBoolean(), $"Root volume not encrypted: {volume}");
+        var root = Assert.Single(template.GetProperty("BlockDeviceMappings").EnumerateArray()).GetProperty("Ebs");
+        Assert.True(root.GetProperty("Encrypted").GetBoolean(), $"Root volume not encrypted: {root}");
+        Assert.Equal("gp3", root.GetProperty("VolumeType").GetString());
+        return template;
     }
 
-    async Task AssertUserDataIsABootScriptForThisStack(string instanceId, string bucket)
+    async Task AssertUserDataIsABootScriptForThisStack(JsonElement template, string bucket)
     {
-        var attribute = await _aws.JsonAsync("ec2", "describe-instance-attribute", "--instance-id", instanceId, "--attribute", "userData");
-        var script = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(attribute.GetProperty("UserData").GetProperty("Value").GetString()!));
+        var script = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(template.GetProperty("UserData").GetString()!));
 
         Assert.Contains($"Environment=\"S3_BUCKET={bucket}\"", script);
         Assert.Contains($"Environment=\"AWS_REGION={Region}\"", script);
@@ -172,7 +181,50 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         Assert.True(syntax.Succeeded, "user_data is not valid bash: " + syntax);
     }
 
-    async Task AssertFunctionIsConfigured(string functionName, string functionGroup, JsonElement outputs)
+    /// <summary>The group across two AZs, its instance healthy behind the internal balancer; returns the balancer's DNS name.</summary>
+    async Task<string> AssertServerGroupRunsBehindTheBalancer(string instanceId, JsonElement outputs)
+    {
+        var group = (await _aws.JsonAsync("autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names",
+                outputs.GetProperty("server_group_name").GetProperty("value").GetString()!))
+            .GetProperty("AutoScalingGroups")[0];
+        Assert.Equal(2, group.GetProperty("AvailabilityZones").EnumerateArray().Distinct().Count());
+        Assert.Equal(2, group.GetProperty("VPCZoneIdentifier").GetString()!.Split(',').Length);
+        Assert.Equal("ELB", group.GetProperty("HealthCheckType").GetString());
+        Assert.Equal((1, 2, 1), (group.GetProperty("MinSize").GetInt32(), group.GetProperty("MaxSize").GetInt32(), group.GetProperty("DesiredCapacity").GetInt32()));
+        var instance = Assert.Single(group.GetProperty("Instances").EnumerateArray());
+        Assert.Equal(instanceId, instance.GetProperty("InstanceId").GetString());
+        Assert.Equal("InService", instance.GetProperty("LifecycleState").GetString());
+
+        var targetGroupArn = Assert.Single(group.GetProperty("TargetGroupARNs").EnumerateArray()).GetString()!;
+        var targetGroup = (await _aws.JsonAsync("elbv2", "describe-target-groups", "--target-group-arns", targetGroupArn))
+            .GetProperty("TargetGroups")[0];
+        Assert.Equal("/ready", targetGroup.GetProperty("HealthCheckPath").GetString());
+        Assert.Equal(8080, targetGroup.GetProperty("Port").GetInt32());
+        var health = Assert.Single((await _aws.JsonAsync("elbv2", "describe-target-health", "--target-group-arn", targetGroupArn))
+            .GetProperty("TargetHealthDescriptions").EnumerateArray());
+        Assert.Equal(instanceId, health.GetProperty("Target").GetProperty("Id").GetString());
+        Assert.Equal("20", await AttributeAsync("describe-target-group-attributes", "--target-group-arn", targetGroupArn, "deregistration_delay.timeout_seconds"));
+
+        var balancerArn = Assert.Single(targetGroup.GetProperty("LoadBalancerArns").EnumerateArray()).GetString()!;
+        var balancer = (await _aws.JsonAsync("elbv2", "describe-load-balancers", "--load-balancer-arns", balancerArn)).GetProperty("LoadBalancers")[0];
+        Assert.Equal("internal", balancer.GetProperty("Scheme").GetString());
+        Assert.Equal("90", await AttributeAsync("describe-load-balancer-attributes", "--load-balancer-arn", balancerArn, "idle_timeout.timeout_seconds"));
+        var listener = Assert.Single((await _aws.JsonAsync("elbv2", "describe-listeners", "--load-balancer-arn", balancerArn))
+            .GetProperty("Listeners").EnumerateArray());
+        Assert.Equal(8080, listener.GetProperty("Port").GetInt32());
+
+        var policy = Assert.Single((await _aws.JsonAsync("autoscaling", "describe-policies", "--auto-scaling-group-name", group.GetProperty("AutoScalingGroupName").GetString()!))
+            .GetProperty("ScalingPolicies").EnumerateArray());
+        Assert.Equal("ALBRequestCountPerTarget", policy.GetProperty("TargetTrackingConfiguration")
+            .GetProperty("PredefinedMetricSpecification").GetProperty("PredefinedMetricType").GetString());
+        return balancer.GetProperty("DNSName").GetString()!;
+    }
+
+    async Task<string?> AttributeAsync(string command, string arnOption, string arn, string key) =>
+        (await _aws.JsonAsync("elbv2", command, arnOption, arn)).GetProperty("Attributes").EnumerateArray()
+            .Single(a => a.GetProperty("Key").GetString() == key).GetProperty("Value").GetString();
+
+    async Task AssertFunctionIsConfigured(string functionName, string functionGroup, string balancerDns, JsonElement outputs)
     {
         var configuration = await _aws.JsonAsync("lambda", "get-function-configuration", "--function-name", functionName);
 
@@ -185,10 +237,12 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         Assert.Equal(2, vpc.GetProperty("SubnetIds").GetArrayLength());
         Assert.Equal(functionGroup, Assert.Single(vpc.GetProperty("SecurityGroupIds").EnumerateArray()).GetString());
 
-        var privateIp = outputs.GetProperty("server_private_ip").GetProperty("value").GetString();
         var serverUrl = configuration.GetProperty("Environment").GetProperty("Variables").GetProperty("SERVER_URL").GetString();
-        Assert.Equal($"http://{privateIp}:8080", serverUrl);
+        Assert.Equal($"http://{balancerDns}:8080", serverUrl);
         Assert.Equal(serverUrl, outputs.GetProperty("server_url").GetProperty("value").GetString());
+
+        var concurrency = await _aws.JsonAsync("lambda", "get-function-concurrency", "--function-name", functionName);
+        Assert.Equal(128, concurrency.GetProperty("ReservedConcurrentExecutions").GetInt32());
 
         var logGroup = outputs.GetProperty("function_log_group_name").GetProperty("value").GetString()!;
         var groups = (await _aws.JsonAsync("logs", "describe-log-groups", "--log-group-name-prefix", logGroup)).GetProperty("logGroups");
@@ -244,6 +298,14 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
         Assert.DoesNotContain(roles.EnumerateArray(), r => r.GetProperty("RoleName").GetString()!.StartsWith("hybrid-ingest", StringComparison.Ordinal));
         var profiles = (await _aws.JsonAsync("iam", "list-instance-profiles")).GetProperty("InstanceProfiles");
         Assert.Empty(profiles.EnumerateArray());
+
+        Assert.Empty((await _aws.JsonAsync("autoscaling", "describe-auto-scaling-groups")).GetProperty("AutoScalingGroups").EnumerateArray());
+        Assert.Empty((await _aws.JsonAsync("ec2", "describe-launch-templates")).GetProperty("LaunchTemplates").EnumerateArray());
+        Assert.Empty((await _aws.JsonAsync("elbv2", "describe-load-balancers")).GetProperty("LoadBalancers").EnumerateArray());
+        Assert.Empty((await _aws.JsonAsync("elbv2", "describe-target-groups")).GetProperty("TargetGroups").EnumerateArray());
+        var natGateways = (await _aws.JsonAsync("ec2", "describe-nat-gateways")).GetProperty("NatGateways");
+        Assert.All(natGateways.EnumerateArray(), n => Assert.Equal("deleted", n.GetProperty("State").GetString()));
+        Assert.Empty((await _aws.JsonAsync("ec2", "describe-addresses")).GetProperty("Addresses").EnumerateArray());
 
         var vpcs = (await _aws.JsonAsync("ec2", "describe-vpcs")).GetProperty("Vpcs");
         Assert.DoesNotContain(vpcs.EnumerateArray(), v => v.GetProperty("VpcId").GetString() == vpcId);

@@ -37,10 +37,40 @@ mock_resource "aws_s3_bucket" {
   }
 }
 
-mock_resource "aws_instance" {
+mock_data "aws_ami" {
   defaults = {
-    private_ip = "10.42.0.10"
-    arn        = "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0"
+    id               = "ami-0123456789abcdef0"
+    root_device_name = "/dev/xvda"
+  }
+}
+
+# The server group's instances as the data source reads them after apply.
+mock_data "aws_instances" {
+  defaults = {
+    ids         = ["i-0123456789abcdef0", "i-0fedcba9876543210"]
+    private_ips = ["10.42.10.10", "10.42.11.10"]
+  }
+}
+
+mock_resource "aws_lb" {
+  defaults = {
+    arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/hybrid-ingest-server/0123456789abcdef"
+    arn_suffix = "app/hybrid-ingest-server/0123456789abcdef"
+    dns_name   = "internal-hybrid-ingest-server-123456789.us-east-1.elb.amazonaws.com"
+  }
+}
+
+mock_resource "aws_lb_target_group" {
+  defaults = {
+    arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hybrid-ingest-server/fedcba9876543210"
+    arn_suffix = "targetgroup/hybrid-ingest-server/fedcba9876543210"
+  }
+}
+
+mock_resource "aws_launch_template" {
+  defaults = {
+    id             = "lt-0123456789abcdef0"
+    latest_version = 3
   }
 }
 
@@ -73,5 +103,11 @@ mock_resource "aws_sns_topic" {
 mock_resource "aws_cloudwatch_metric_alarm" {
   defaults = {
     arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:hybrid-ingest-mock"
+  }
+}
+
+mock_resource "aws_iam_instance_profile" {
+  defaults = {
+    arn = "arn:aws:iam::123456789012:instance-profile/hybrid-ingest-server"
   }
 }
