@@ -1,7 +1,7 @@
-# What to watch: a CloudWatch dashboard and four alarms over the metrics the function and the
+# What to watch: a CloudWatch dashboard and five alarms over the metrics the function and the
 # server write as Embedded Metric Format lines in the logs they already ship (namespace
 # HybridIngest; the function's per function_name, the server's per bucket), plus Lambda's own
-# AWS/Lambda metrics. The alarms notify an SNS topic; alarm_email subscribes an address to it.
+# AWS/Lambda metrics and the load balancer's view of the servers. The alarms notify an SNS topic; alarm_email subscribes an address to it.
 # What each alarm means and what to do: docs/observability.md.
 
 locals {
@@ -132,6 +132,22 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
+resource "aws_cloudwatch_metric_alarm" "no_healthy_server" {
+  alarm_name          = "${var.name_prefix}-no-healthy-server"
+  alarm_description   = "The load balancer had no healthy server (GET /ready) for 2 minutes: every invocation fails with 502/503 until one is back."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HealthyHostCount"
+  dimensions          = { TargetGroup = aws_lb_target_group.server.arn_suffix, LoadBalancer = aws_lb.server.arn_suffix }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 2
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = var.name_prefix
   dashboard_body = jsonencode({
@@ -197,16 +213,17 @@ resource "aws_cloudwatch_dashboard" "main" {
         }
       },
       {
-        # Every instance in the region: the server's instances come and go with its Auto Scaling
-        # group, so the widget searches the namespace instead of naming one.
+        # The group's servers as the load balancer sees them (its /ready health check), and their
+        # CPU averaged over the group: instances come and go, the group and the target group stay.
         type = "metric", x = 12, y = 12, width = 12, height = 6
         properties = {
-          title  = "Instance health (every EC2 instance in the region)"
+          title  = "Server health (load balancer targets, group CPU)"
           region = var.region
-          period = local.period_s
+          period = 60
           metrics = [
-            [{ expression = "SEARCH('{AWS/EC2,InstanceId} MetricName=\"CPUUtilization\"', 'Average', ${local.period_s})", id = "cpu", label = "CPU %" }],
-            [{ expression = "SEARCH('{AWS/EC2,InstanceId} MetricName=\"StatusCheckFailed\"', 'Maximum', ${local.period_s})", id = "status", label = "status check failed", yAxis = "right" }],
+            ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", aws_lb_target_group.server.arn_suffix, "LoadBalancer", aws_lb.server.arn_suffix, { stat = "Minimum", label = "healthy servers" }],
+            ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", aws_lb_target_group.server.arn_suffix, "LoadBalancer", aws_lb.server.arn_suffix, { stat = "Maximum", label = "unhealthy servers" }],
+            ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", aws_autoscaling_group.server.name, { stat = "Average", label = "CPU % (group average)", yAxis = "right" }],
           ]
         }
       },
@@ -219,6 +236,7 @@ resource "aws_cloudwatch_dashboard" "main" {
             aws_cloudwatch_metric_alarm.latency_p99.arn,
             aws_cloudwatch_metric_alarm.overloaded.arn,
             aws_cloudwatch_metric_alarm.throttles.arn,
+            aws_cloudwatch_metric_alarm.no_healthy_server.arn,
           ]
         }
       },

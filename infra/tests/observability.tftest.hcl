@@ -39,6 +39,16 @@ run "alarms_and_dashboard_watch_this_stacks_emf_and_lambda_metrics" {
   }
   assert {
     condition = (
+      aws_cloudwatch_metric_alarm.no_healthy_server.namespace == "AWS/ApplicationELB"
+      && aws_cloudwatch_metric_alarm.no_healthy_server.metric_name == "HealthyHostCount"
+      && aws_cloudwatch_metric_alarm.no_healthy_server.dimensions == tomap({ TargetGroup = aws_lb_target_group.server.arn_suffix, LoadBalancer = aws_lb.server.arn_suffix })
+      && aws_cloudwatch_metric_alarm.no_healthy_server.comparison_operator == "LessThanThreshold"
+      && aws_cloudwatch_metric_alarm.no_healthy_server.threshold == 1
+    )
+    error_message = "The no-healthy-server alarm must fire when this stack's target group has fewer than one healthy server."
+  }
+  assert {
+    condition = (
       length(aws_cloudwatch_metric_alarm.error_rate.metric_query) == 4
       && one([for q in aws_cloudwatch_metric_alarm.error_rate.metric_query : q.expression if q.return_data == true]) == "100 * (FILL(answered, 0) + FILL(failed, 0)) / invocations"
       && aws_cloudwatch_metric_alarm.error_rate.threshold == 5
@@ -47,7 +57,7 @@ run "alarms_and_dashboard_watch_this_stacks_emf_and_lambda_metrics" {
   }
   assert {
     condition = alltrue([
-      for alarm in [aws_cloudwatch_metric_alarm.error_rate, aws_cloudwatch_metric_alarm.latency_p99, aws_cloudwatch_metric_alarm.overloaded, aws_cloudwatch_metric_alarm.throttles] :
+      for alarm in [aws_cloudwatch_metric_alarm.error_rate, aws_cloudwatch_metric_alarm.latency_p99, aws_cloudwatch_metric_alarm.overloaded, aws_cloudwatch_metric_alarm.throttles, aws_cloudwatch_metric_alarm.no_healthy_server] :
       alarm.alarm_actions == toset([aws_sns_topic.alarms.arn]) && alarm.treat_missing_data == "notBreaching"
     ])
     error_message = "Every alarm must notify the alarms topic, and a quiet period (no data) must not alarm."
@@ -59,10 +69,10 @@ run "alarms_and_dashboard_watch_this_stacks_emf_and_lambda_metrics" {
   assert {
     condition = alltrue([
       for needle in ["\"duration_ms\"", "\"lambda_ec2_call_time_ms\"", "\"total_ms\"", "\"download_ms\"", "\"upload_ms\"", "\"p50\"", "\"p99\"",
-      "\"Invocations\"", "\"Throttles\"", "\"Errors\"", "MetricName=\\\"requests\\\"", "\"in_flight\"", "\"overloaded\"", "CPUUtilization"] :
+      "\"Invocations\"", "\"Throttles\"", "\"Errors\"", "MetricName=\\\"requests\\\"", "\"in_flight\"", "\"overloaded\"", "HealthyHostCount", "UnHealthyHostCount", "AutoScalingGroupName"] :
       strcontains(aws_cloudwatch_dashboard.main.dashboard_body, needle)
     ])
-    error_message = "The dashboard must chart invocations, errors, throttles, p50 and p99 of every stage, server outcomes, load and instance health."
+    error_message = "The dashboard must chart invocations, errors, throttles, p50 and p99 of every stage, server outcomes, load and server health (the target group and the group's CPU)."
   }
   assert {
     condition     = length(jsondecode(aws_cloudwatch_dashboard.main.dashboard_body).widgets) == 7 && aws_cloudwatch_dashboard.main.dashboard_name == "hybrid-ingest"

@@ -274,7 +274,7 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
 
         var alarms = (await _aws.JsonAsync("cloudwatch", "describe-alarms", "--alarm-name-prefix", "hybrid-ingest-"))
             .GetProperty("MetricAlarms").EnumerateArray().ToList();
-        Assert.Equal(["hybrid-ingest-error-rate", "hybrid-ingest-lambda-throttles", "hybrid-ingest-latency-p99", "hybrid-ingest-overloaded"],
+        Assert.Equal(["hybrid-ingest-error-rate", "hybrid-ingest-lambda-throttles", "hybrid-ingest-latency-p99", "hybrid-ingest-no-healthy-server", "hybrid-ingest-overloaded"],
             alarms.Select(a => a.GetProperty("AlarmName").GetString()).Order());
         Assert.All(alarms, a => Assert.Equal(topic, Assert.Single(a.GetProperty("AlarmActions").EnumerateArray()).GetString()));
     }
