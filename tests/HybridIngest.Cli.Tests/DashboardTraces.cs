@@ -56,7 +56,7 @@ public static class DashboardTraces
     }
 
     /// <summary>
-    /// Opens the traces page, picks the trace by the short id the list shows, and waits until its
+    /// Opens the traces page, waits until the list shows the trace's short id, opens the trace, and waits until its
     /// waterfall shows every span name and the function span's details show the request id.
     /// Returns the screenshot of that view.
     /// </summary>
@@ -69,8 +69,10 @@ public static class DashboardTraces
         Assertions.SetDefaultExpectTimeout(Timeout);
 
         await page.GotoAsync($"{dashboard}/traces");
-        await page.GetByText(traceId[..7], new() { Exact = true }).ClickAsync();
-        await page.WaitForURLAsync($"**/traces/detail/{traceId}");
+        await Assertions.Expect(page.GetByText(traceId[..7], new() { Exact = true }).First).ToBeVisibleAsync();
+        // Open the trace by its address rather than by clicking the list entry: a click that lands
+        // before the Blazor page is interactive does nothing (seen once in CI as a navigation timeout).
+        await page.GotoAsync($"{dashboard}/traces/detail/{traceId}");
         foreach (var name in spanNames)
         {
             await Assertions.Expect(page.GetByText(name, new() { Exact = true }).First).ToBeVisibleAsync();
