@@ -44,6 +44,9 @@ public static class LocalCommand
         endpoints.AddRow("S3 (moto_server)", status.S3Endpoint);
         endpoints.AddRow("Bucket", Markup.Escape(status.Bucket));
         endpoints.AddRow("Region", status.Region);
+        endpoints.AddRow("infra/", status.TerraformApplied
+            ? "applied to moto_server with Terraform"
+            : "not applied (--no-terraform): the bucket only, infra/'s default settings");
         if (status.DashboardUrl is { } dashboard)
         {
             endpoints.AddRow("Dashboard (traces)", $"{dashboard}  (OTLP/HTTP: {status.OtlpEndpoint})");

@@ -10,7 +10,8 @@ namespace HybridIngest.Cli;
 /// <param name="ServerUrl">A server of the user's (the lab's Flask server, an EC2 instance) that the function calls instead of one <c>up</c> starts.</param>
 /// <param name="Servers">How many servers to start; from 2 on, behind the local balancer.</param>
 /// <param name="Dashboard">Start the Aspire dashboard and send the server's and the function's telemetry to it.</param>
-public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null, int Servers = 1, bool Dashboard = false);
+/// <param name="Terraform">Apply infra/ to moto_server; without it only the bucket is created, and the function and the server get infra/'s default settings.</param>
+public sealed record LocalUpOptions(string ArtifactsDirectory, int MaxConcurrency, Uri? ServerUrl = null, int Servers = 1, bool Dashboard = false, bool Terraform = true);
 
 /// <summary>
 /// The whole system on this machine: moto_server, the repository's infra/ module applied to it, the
@@ -45,9 +46,13 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
             started.Add(moto);
             var motoEndpoint = StackProcess.Endpoint(moto);
 
-            var outputs = await StepAsync("Applying infra/ to moto_server (terraform init + apply)",
-                () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
-                o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})");
+            var outputs = options.Terraform
+                ? await StepAsync("Applying infra/ to moto_server (terraform init + apply)",
+                    () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
+                    o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})")
+                : await StepAsync("Creating the bucket on moto_server (--no-terraform: infra/ is not applied)",
+                    () => CreateBucketAsync(motoEndpoint, cancellationToken),
+                    o => $"bucket {o.Bucket} ({o.Region}); the function and the server get infra/'s default settings");
 
             LocalDashboardProcess.Started? dashboard = null;
             if (options.Dashboard)
@@ -85,6 +90,7 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
                 DashboardUrl = dashboard?.Page,
                 OtlpEndpoint = dashboard?.OtlpEndpoint,
                 StartedAt = DateTimeOffset.UtcNow,
+                TerraformApplied = options.Terraform,
                 Processes = started,
             };
             state.Save(status);
@@ -141,7 +147,7 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
     /// </summary>
     public async Task RequireToolsAsync(LocalUpOptions options)
     {
-        Tool.Require(Tool.MotoServer, Tool.Terraform);
+        Tool.Require(options.Terraform ? [Tool.MotoServer, Tool.Terraform] : [Tool.MotoServer]);
         if (options.Dashboard)
         {
             LocalDashboardProcess.Require();
@@ -224,6 +230,15 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         await terraform.InitAsync(cancellationToken);
         await terraform.ApplyAsync(Variables(motoEndpoint, artifacts), cancellationToken);
         return StackOutputs.From(await terraform.OutputsAsync(cancellationToken));
+    }
+
+    /// <summary>The one resource a stack without Terraform needs: the bucket, as infra/ names it by default.</summary>
+    static async Task<StackOutputs> CreateBucketAsync(string motoEndpoint, CancellationToken cancellationToken)
+    {
+        var outputs = StackOutputs.WithoutTerraform;
+        using var s3 = ImageVerifier.CreateClient(outputs.Region, motoEndpoint);
+        await s3.PutBucketAsync(outputs.Bucket, cancellationToken);
+        return outputs;
     }
 
     async Task<int> DestroyAsync(LocalStackStatus status, CancellationToken cancellationToken)

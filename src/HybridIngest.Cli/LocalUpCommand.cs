@@ -21,6 +21,11 @@ public static class LocalUpCommand
         Description = "Also start the Aspire dashboard (traces, metrics and logs in a web page, on 127.0.0.1) and send the server's and the function's telemetry to it.",
     };
 
+    static readonly Option<bool> NoTerraform = new("--no-terraform")
+    {
+        Description = "Do not apply infra/: create only the bucket on moto_server and give the function and the server infra/'s default settings. Seconds instead of a minute (the aws provider waits about 55 s on the bucket's lifecycle rules and 30 s or more on the load balancer); without it, up proves the Terraform.",
+    };
+
     /// <summary>Each server is a process of ~100 MB on this one machine; more than 16 would only compete for its cores.</summary>
     static readonly Option<int> Servers = OptionKinds.Count("--servers",
         "How many servers to start; 2 or more run behind a local load balancer (YARP, like the ALB on AWS) that the function calls, and 'local restart-servers' replaces them one at a time.",
@@ -30,7 +35,7 @@ public static class LocalUpCommand
     {
         var command = new Command("up", "Start moto_server, apply infra/ to it, start the server(s) from server.zip (or use --server-url), the local Lambda host with lambda.zip and, with --dashboard, the Aspire dashboard; record them in the state directory.")
         {
-            StateDir, Artifacts, MaxConcurrency, ServerUrl, Servers, Dashboard,
+            StateDir, Artifacts, MaxConcurrency, ServerUrl, Servers, Dashboard, NoTerraform,
         };
         command.Validators.Add(result =>
         {
@@ -43,7 +48,8 @@ public static class LocalUpCommand
         {
             using var cancellation = SignalSafe.Relay(ct);
             var status = await LocalCommand.Stack(result).UpAsync(
-                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl), result.GetValue(Servers), result.GetValue(Dashboard)), cancellation.Token);
+                new LocalUpOptions(result.GetValue(Artifacts)!, result.GetValue(MaxConcurrency), result.GetValue(ServerUrl), result.GetValue(Servers), result.GetValue(Dashboard),
+                    Terraform: !result.GetValue(NoTerraform)), cancellation.Token);
             LocalCommand.PrintStatus(AnsiConsole.Console, status);
             AnsiConsole.MarkupLine("Stop it with [bold]hybrid local down[/].");
             return ExitCode.Success;

@@ -19,6 +19,12 @@ public sealed record LocalStackStatus
     [JsonPropertyName("region")] public required string Region { get; init; }
     [JsonPropertyName("started_at")] public required DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// Whether <c>up</c> applied infra/ to moto_server; false after <c>up --no-terraform</c>, which
+    /// created only the bucket and gave the function and the server infra/'s default settings.
+    /// </summary>
+    [JsonPropertyName("terraform_applied")] public bool TerraformApplied { get; init; } = true;
+
     /// <summary>The Aspire dashboard's page (traces, metrics, logs), when <c>up --dashboard</c> started it.</summary>
     [JsonPropertyName("dashboard_url")] public string? DashboardUrl { get; init; }
 

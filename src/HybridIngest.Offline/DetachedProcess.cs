@@ -137,7 +137,30 @@ public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset St
         return true;
     }
 
-    bool GroupIsAlive() => IsAlive || kill(-Pid, 0) == 0;
+    /// <summary>
+    /// Whether any process of the group still runs. A zombie does not count: the exited processes
+    /// were reparented to init when <c>up</c> exited, and init may reap them only seconds later
+    /// (kill(-pid, 0) succeeds until it does).
+    /// </summary>
+    bool GroupIsAlive() => IsAlive || (kill(-Pid, 0) == 0 && GroupHasLiveMember());
+
+    bool GroupHasLiveMember()
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                || ReadStat(pid) is not { } fields)
+            {
+                continue;
+            }
+            // After the command name: state, ppid, pgrp.
+            if (fields[0] != "Z" && fields[2] == Pid.ToString(CultureInfo.InvariantCulture))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     string LogTail()
     {
@@ -153,12 +176,18 @@ public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset St
     }
 
     /// <summary>The process's start in clock ticks since boot, from /proc; null when gone or a zombie.</summary>
-    static long? ReadStartTicks(int pid)
+    static long? ReadStartTicks(int pid) => ReadStat(pid) is { } fields && fields[0] != "Z"
+        ? long.Parse(fields[19], CultureInfo.InvariantCulture)
+        : null;
+
+    /// <summary>The fields of /proc/PID/stat after the command name (state first); null when the process is gone.</summary>
+    static string[]? ReadStat(int pid)
     {
-        string stat;
         try
         {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name is in parentheses and may itself hold spaces.
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)
         {
@@ -168,13 +197,6 @@ public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset St
         {
             return null;
         }
-        // Fields after the command name, which is in parentheses and may itself hold spaces.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        if (fields[0] == "Z")
-        {
-            return null;
-        }
-        return long.Parse(fields[19], CultureInfo.InvariantCulture);
     }
 
     static readonly Lazy<long> BootTime = new(() => long.Parse(

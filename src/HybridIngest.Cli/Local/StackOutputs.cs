@@ -13,6 +13,26 @@ sealed record StackOutputs(
     int FunctionTimeoutSeconds,
     int FunctionMemoryMb)
 {
+    /// <summary>
+    /// What <c>terraform apply</c> of infra/ with its default variables gives on moto (account
+    /// 123456789012, us-east-1), for a stack that does not apply it (<c>local up --no-terraform</c>,
+    /// <c>local invoke</c>). DemoTests checks these against the outputs the demo's apply prints.
+    /// </summary>
+    public static StackOutputs WithoutTerraform { get; } = new(
+        "hybrid-ingest-function",
+        "arn:aws:lambda:us-east-1:123456789012:function:hybrid-ingest-function",
+        "hybrid-ingest-123456789012-us-east-1",
+        "us-east-1",
+        new Dictionary<string, string>
+        {
+            ["S3_BUCKET"] = "hybrid-ingest-123456789012-us-east-1",
+            ["AWS_REGION"] = "us-east-1",
+            ["ASPNETCORE_URLS"] = "http://0.0.0.0:8080",
+        },
+        new Dictionary<string, string>(),
+        FunctionTimeoutSeconds: 30,
+        FunctionMemoryMb: 512);
+
     public static StackOutputs From(IReadOnlyDictionary<string, JsonElement> outputs)
     {
         JsonElement Output(string name) => outputs.TryGetValue(name, out var value)
