@@ -7,8 +7,9 @@ namespace HybridIngest.Cli.Tests;
 
 /// <summary>
 /// <c>hybrid invoke</c> (and <c>--json</c>), <c>bench</c>, <c>verify</c> and <c>local logs</c> run as a user runs them (the built command in
-/// its own process) against a real local stack: moto_server, Terraform, the packaged server and the
-/// local Lambda host with the packaged bootstrap.
+/// its own process) against a real local stack: moto_server, the packaged server and the local Lambda
+/// host with the packaged bootstrap. Up with --no-terraform: these commands read the stack's state,
+/// not Terraform's (the walkthrough and the demo apply infra/).
 /// </summary>
 [Collection(LocalStackCollection.Name)]
 public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDisposable
@@ -29,7 +30,7 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
         var png = origin.Serve("/sample.png", SampleImages.Png).ToString();
         var missing = new Uri(new Uri(png), "/missing.png").ToString();
 
-        var up = await HybridCli.RunAsync("local", "up", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+        var up = await HybridCli.RunAsync("local", "up", "--no-terraform", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
         Assert.True(up.ExitCode == 0, up.Output);
         try
         {

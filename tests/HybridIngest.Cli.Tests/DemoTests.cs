@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using HybridIngest.Cli.Local;
+using HybridIngest.Contracts;
 using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
@@ -45,9 +48,56 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.LatencyDistributionPng)));
 
         // The demo shows the teardown as on AWS: terraform destroy, then the processes stopped.
-        Assert.Contains("$ terraform destroy", File.ReadAllText(Path.Combine(_stateDirectory, "logs", "terraform.log")), StringComparison.Ordinal);
+        var terraformLog = File.ReadAllText(Path.Combine(_stateDirectory, "logs", "terraform.log"));
+        Assert.Contains("$ terraform destroy", terraformLog, StringComparison.Ordinal);
+        AssertAppliedOutputsAreTheDefaultsWithoutTerraform(terraformLog);
         Assert.Empty(StackLeftovers.AliveOf(stack));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
+    }
+
+    /// <summary>
+    /// What the demo's apply printed (the last "Outputs:" in its terraform.log) is what a stack without
+    /// Terraform (<c>local up --no-terraform</c>, <c>local invoke</c>) gives the function and the server.
+    /// </summary>
+    static void AssertAppliedOutputsAreTheDefaultsWithoutTerraform(string terraformLog)
+    {
+        var printed = terraformLog[(terraformLog.LastIndexOf("\nOutputs:\n", StringComparison.Ordinal) + 1)..];
+        var expected = StackOutputs.WithoutTerraform;
+        Assert.Contains($"function_name = \"{expected.FunctionName}\"\n", printed, StringComparison.Ordinal);
+        Assert.Contains($"function_arn = \"{expected.FunctionArn}\"\n", printed, StringComparison.Ordinal);
+        Assert.Contains($"bucket_name = \"{expected.Bucket}\"\n", printed, StringComparison.Ordinal);
+        Assert.Contains($"region = \"{expected.Region}\"\n", printed, StringComparison.Ordinal);
+        Assert.Contains($"function_timeout_s = {expected.FunctionTimeoutSeconds}\n", printed, StringComparison.Ordinal);
+        Assert.Contains($"function_memory_mb = {expected.FunctionMemoryMb}\n", printed, StringComparison.Ordinal);
+        Assert.Equal(expected.ServerEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal), PrintedMap(printed, "server_environment"));
+        // SERVER_URL is the load balancer's address: local mode always replaces it.
+        Assert.Equal(
+            expected.FunctionEnvironment.Keys.Append(FunctionEnvironmentVariables.ServerUrl).Order(StringComparer.Ordinal),
+            PrintedMap(printed, "function_environment").Select(e => e.Key));
+    }
+
+    /// <summary>A map output as terraform prints it: <c>NAME = {</c> (or <c>tomap({</c>), a <c>"KEY" = "VALUE"</c> line each, then <c>}</c>.</summary>
+    static IEnumerable<KeyValuePair<string, string>> PrintedMap(string printed, string name)
+    {
+        var map = Regex.Match(printed, $"\n{name} = (?:tomap\\()?\\{{\n((?:  .*\n)*)\\}}");
+        Assert.True(map.Success, $"no map output {name} in:\n{printed}");
+        return Regex.Matches(map.Groups[1].Value, "^  \"(.+)\" = \"(.*)\"$", RegexOptions.Multiline)
+            .Select(m => KeyValuePair.Create(m.Groups[1].Value, m.Groups[2].Value))
+            .OrderBy(e => e.Key, StringComparer.Ordinal);
+    }
+}
+
+/// <summary>The demo interrupted: in the other lane from <see cref="DemoTests"/>, so that the two demos run side by side.</summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class DemoInterruptTests(PackagedArtifacts artifacts) : IDisposable
+{
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
+    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
+
+    public void Dispose()
+    {
+        StackLeftovers.CleanUp(_stateDirectory);
+        Directory.Delete(_benchOutput, recursive: true);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisp
             Path.Combine(artifacts.Directory, "server", Packager.ServerExecutableName), ServerProcess.LocalSettings(secondMoto.Endpoint, SecondBucket));
         var secondServerUrl = secondServer.BaseUrl.ToString().TrimEnd('/');
 
-        var up = await Hybrid("local", "up", "--artifacts", artifacts.Directory, "--server-url", secondServerUrl);
+        var up = await Hybrid("local", "up", "--no-terraform", "--artifacts", artifacts.Directory, "--server-url", secondServerUrl);
         Assert.True(up.ExitCode == 0, up.Output);
         try
         {

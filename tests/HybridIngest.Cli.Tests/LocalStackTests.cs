@@ -13,8 +13,8 @@ namespace HybridIngest.Cli.Tests;
 
 /// <summary>
 /// <c>hybrid local up|status|down</c> run as a user runs them: the built <c>hybrid</c> in its own
-/// process, each test with its own state directory, against the real moto_server, Terraform,
-/// server and local Lambda host.
+/// process, each test with its own state directory, against the real moto_server, server and local
+/// Lambda host (up with --no-terraform: the walkthrough's test and the demo's apply infra/).
 /// </summary>
 [Collection(LocalStackCollection.Name)]
 public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
@@ -33,7 +33,7 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
         await using var origin = await ImageOrigin.StartAsync();
         var imageUrl = origin.Serve("/sample.png", SampleImages.Png);
 
-        var up = await HybridCli.RunAsync("local", "up", "--dashboard", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+        var up = await HybridCli.RunAsync("local", "up", "--no-terraform", "--dashboard", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
         Assert.True(up.ExitCode == 0, up.Output);
 
         var statusRun = await HybridCli.RunAsync("local", "status", "--json", "--state-dir", _stateDirectory);
@@ -42,6 +42,8 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
         Assert.Equal(["moto", "dashboard", "server", "lambda-host"], status.Processes.Select(p => p.Name));
         Assert.Contains(status.DashboardUrl!, up.StandardOutput, StringComparison.Ordinal);
         Assert.All(status.Processes, p => Assert.True(p.Alive));
+        Assert.False(status.TerraformApplied);
+        Assert.Contains("not applied (--no-terraform)", up.StandardOutput, StringComparison.Ordinal);
 
         // The real AWS CLI against the lambda_endpoint that status printed.
         var stored = await InvokeWithAwsCliAsync(status, imageUrl);
@@ -61,8 +63,8 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 
         var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
         Assert.True(down.ExitCode == 0, down.Output);
-        // No terraform destroy: moto_server's resources go with its process.
-        Assert.DoesNotContain("$ terraform destroy", File.ReadAllText(Path.Combine(_stateDirectory, "logs", "terraform.log")), StringComparison.Ordinal);
+        // --no-terraform: Terraform never ran, not even for the teardown.
+        Assert.False(File.Exists(Path.Combine(_stateDirectory, "logs", "terraform.log")), "terraform ran");
         Assert.Empty(StackLeftovers.AliveOf(status));
         Assert.All(status.Processes, p => Assert.True(StackLeftovers.PortIsFree(p.Port), $"port {p.Port} of {p.Name} is still taken"));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
@@ -157,9 +159,8 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 /// The tests that bring a whole local stack up run in two collections, which xunit runs side by
 /// side: a stack spends most of its time waiting (Terraform's provider polls moto), so two at once
 /// take little longer than one. Each test has its own state directory, ports and moto_server. The
-/// lanes are balanced by the time their tests take (CI on 2 cores, 2026-12-02): this one
-/// LocalStackTests 2.3 min, ServerFleetTests 3.0, CommandsOnLocalStackTests 1.9; the other the two
-/// DemoTests 2.6 + 2.8 and LabClientsTests 2.0.
+/// lanes are balanced by the time their tests take: the stacks that apply infra/ (the demo's two, the
+/// README walkthrough's) are spread over both, the quick --no-terraform stacks fill up the rest.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
