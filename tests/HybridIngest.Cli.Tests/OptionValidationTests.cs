@@ -55,6 +55,7 @@ public sealed class OptionValidationTests : IDisposable
         ["local up --max-concurrency"] = [],
         ["local up --server-url"] = [],
         ["local up --servers"] = [],
+        ["local up --no-terraform"] = [Flag],
         ["local down --state-dir"] = AnyButEmpty,
         ["local down --destroy"] = [Flag],
         ["local status --state-dir"] = AnyButEmpty,
