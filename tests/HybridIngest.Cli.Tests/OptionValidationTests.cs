@@ -62,6 +62,9 @@ public sealed class OptionValidationTests : IDisposable
         ["local status --json"] = [Flag],
         ["local env --state-dir"] = AnyButEmpty,
         ["local restart-servers --state-dir"] = AnyButEmpty,
+        ["local invoke --event"] = AnyButEmpty,
+        ["local invoke --artifacts"] = AnyButEmpty,
+        ["local invoke --json"] = [Flag],
         ["local lambda-host --config"] = AnyButEmpty,
         ["local logs --follow"] = [Flag],
         ["local logs --state-dir"] = AnyButEmpty,
@@ -78,6 +81,7 @@ public sealed class OptionValidationTests : IDisposable
     {
         ["invoke"] = ["--url", "http://x.test/a.png"],
         ["bench"] = ["--url", "http://x.test/a.png"],
+        ["local invoke"] = ["--event", "event.json"],
         ["local lambda-host"] = ["--config", "lambda-host.json"],
         ["local balancer"] = ["--config", "balancer.json"],
     };
