@@ -8,7 +8,8 @@ namespace HybridIngest.Cli;
 /// <summary>
 /// <c>hybrid invoke</c>: one invocation with the lab's event, its result, and the stored image saved
 /// for verify. With <paramref name="json"/>, the outcome as one <see cref="InvokeResult"/> there and
-/// nothing on the console.
+/// nothing on the console. <c>hybrid local invoke</c> sends its event file with <see cref="InvokeAsync"/>
+/// and prints the answer with <see cref="PrintAsync"/>, the same way.
 /// </summary>
 public sealed class InvokeAction(IAnsiConsole console, TextWriter? json = null)
 {
@@ -23,8 +24,27 @@ public sealed class InvokeAction(IAnsiConsole console, TextWriter? json = null)
             console.MarkupLineInterpolated($"Invoking [bold]{target.FunctionName}[/] at {target.LambdaEndpoint} ({target.Source})");
         }
 
-        using var http = LambdaInvoker.CreateHttpClient();
         var payload = JsonSerializer.SerializeToUtf8Bytes(new FunctionEvent(imageUrl), HybridIngestJsonContext.Default.FunctionEvent);
+        var (outcome, answer) = await InvokeAsync(target, payload, cancellationToken);
+        if (answer.Stored is { } image)
+        {
+            SaveForVerify(image, imageUrl, target, store);
+        }
+        var exitCode = await PrintAsync(target, outcome, answer);
+        if (json is null && answer.Stored is not null)
+        {
+            console.MarkupLineInterpolated($"Recorded the stored object (bucket, key, size, SHA-256) in {store.Path}: 'hybrid verify' checks it in S3.");
+        }
+        return exitCode;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> as it is (the Invoke API's body) with the log tail, and reads the
+    /// answer as the function's contract.
+    /// </summary>
+    public static async Task<(InvokeOutcome Outcome, FunctionAnswer Answer)> InvokeAsync(InvokeTarget target, byte[] payload, CancellationToken cancellationToken)
+    {
+        using var http = LambdaInvoker.CreateHttpClient();
         InvokeOutcome outcome;
         try
         {
@@ -34,11 +54,15 @@ public sealed class InvokeAction(IAnsiConsole console, TextWriter? json = null)
         {
             throw new UserException($"Could not reach the Invoke API at {target.LambdaEndpoint}: {e.Message}", ExitCode.CheckFailed);
         }
-        var answer = FunctionAnswer.Read(outcome);
-        if (answer.Stored is { } image)
-        {
-            SaveForVerify(image, imageUrl, target, store);
-        }
+        return (outcome, FunctionAnswer.Read(outcome));
+    }
+
+    /// <summary>
+    /// The answer: the <see cref="InvokeResult"/> JSON, or the statuses and the server's result (or the
+    /// error) on the console. <see cref="ExitCode.Success"/> when an image was stored, else <see cref="ExitCode.CheckFailed"/>.
+    /// </summary>
+    public async Task<ExitCode> PrintAsync(InvokeTarget target, InvokeOutcome outcome, FunctionAnswer answer)
+    {
         if (json is not null)
         {
             await json.WriteLineAsync(JsonSerializer.Serialize(Result(target, outcome, answer), HybridIngestJsonContext.Relaxed.InvokeResult));
@@ -83,7 +107,6 @@ public sealed class InvokeAction(IAnsiConsole console, TextWriter? json = null)
             result.AddRow(name, Markup.Escape(value));
         }
         console.Write(result);
-        console.MarkupLineInterpolated($"Recorded the stored object (bucket, key, size, SHA-256) in {store.Path}: 'hybrid verify' checks it in S3.");
         return ExitCode.Success;
     }
 

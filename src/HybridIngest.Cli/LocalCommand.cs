@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace HybridIngest.Cli;
 
-/// <summary><c>hybrid local</c>: the group of up, down, status, env, logs, restart-servers (and the hidden lambda-host and balancer), and the status they print.</summary>
+/// <summary><c>hybrid local</c>: the group of up, down, status, env, logs, restart-servers, invoke (and the hidden lambda-host and balancer), and the status they print.</summary>
 public static class LocalCommand
 {
     const string AllowedPrivateCidrsNote = "INGEST_ALLOWED_PRIVATE_CIDRS=" + LocalServerProcess.AllowedPrivateCidrs;
@@ -20,6 +20,7 @@ public static class LocalCommand
             LocalEnvCommand.Create(),
             LocalLogsCommand.Create(),
             LocalRestartServersCommand.Create(),
+            LocalInvokeCommand.Create(),
             LocalLambdaHostCommand.Create(),
             LocalBalancerCommand.Create(),
         };

@@ -185,7 +185,7 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
                 destroyFailure = e;
             }
         }
-        await StepAsync("Stopping the processes local up started", () => StopAllAsync(status.Processes),
+        await StepAsync("Stopping the stack's processes", () => StopAllAsync(status.Processes),
             stopped => $"stopped {stopped} of {status.Processes.Count} ({string.Join(", ", status.Processes.Select(p => $"{p.Name} pid {p.Pid}"))})");
         state.Delete();
         if (destroyFailure is OperationCanceledException)

@@ -27,9 +27,15 @@ public static class SharedOptions
         $"Directory of the local stack's state, logs and Terraform state, and of the last results (default: ${LocalState.EnvironmentVariable}, else ./.hybrid).",
         "a directory path");
 
-    /// <summary>local up, demo.</summary>
+    /// <summary>local up, local invoke, demo.</summary>
     public static readonly Option<string> Artifacts = WithDefault(OptionKinds.Text<string>("--artifacts",
         "Directory of lambda.zip and server.zip (packaged there first when missing or built from other sources).", "a directory path"), "artifacts");
+
+    /// <summary>invoke, local invoke: the answer as one <see cref="Contracts.InvokeResult"/> (status's <c>--json</c> prints the state instead).</summary>
+    public static readonly Option<bool> InvokeJson = new("--json")
+    {
+        Description = "Print only the outcome as JSON on stdout: succeeded, invoke_status, function_status, end_to_end_ms, lambda_ec2_call_time_ms, cold_start, init_duration_ms, request_id, and result (the server's answer) or error and error_message.",
+    };
 
     /// <summary>The function to invoke: <see cref="Function"/> and <see cref="EndpointUrl"/>, else the local stack, else Terraform's outputs.</summary>
     public static Task<InvokeTarget> ResolveTargetAsync(ParseResult result, LocalState state, CancellationToken ct) =>

@@ -12,6 +12,7 @@ public sealed class MissingToolTests : IDisposable
     const string State = "{state}";
     const string Artifacts = "{artifacts}";
     const string Bench = "{bench}";
+    const string Event = "{event}";
     const string ImageUrl = "http://127.0.0.1:9/a.png";
 
     static readonly Tool[] Tools = [Tool.MotoServer, Tool.Terraform, Tool.Dotnet];
@@ -29,6 +30,7 @@ public sealed class MissingToolTests : IDisposable
     {
         { "moto_server", ["local", "up", "--state-dir", State, "--artifacts", Artifacts] },
         { "moto_server", ["demo", "--state-dir", State, "--artifacts", Artifacts, "--output", Bench] },
+        { "moto_server", ["local", "invoke", "--event", Event, "--artifacts", Artifacts] },
         { "terraform", ["local", "up", "--state-dir", State, "--artifacts", Artifacts] },
         { "terraform", ["demo", "--state-dir", State, "--artifacts", Artifacts, "--output", Bench] },
         { "terraform", ["local", "down", "--destroy", "--state-dir", State] },
@@ -39,6 +41,7 @@ public sealed class MissingToolTests : IDisposable
         { "dotnet", ["package", "--output", Artifacts] },
         { "dotnet", ["local", "up", "--state-dir", State, "--artifacts", Artifacts] },
         { "dotnet", ["demo", "--state-dir", State, "--artifacts", Artifacts, "--output", Bench] },
+        { "dotnet", ["local", "invoke", "--event", Event, "--artifacts", Artifacts] },
     };
 
     [Theory]
@@ -50,8 +53,10 @@ public sealed class MissingToolTests : IDisposable
         {
             RecordAStack(state);
         }
+        var eventFile = Path.Combine(_directory, "event.json");
+        File.WriteAllText(eventFile, "{}");
         var before = Snapshot();
-        string[] arguments = [.. command.Select(a => a.Replace(State, state).Replace(Artifacts, Path.Combine(_directory, "artifacts")).Replace(Bench, Path.Combine(_directory, "bench")))];
+        string[] arguments = [.. command.Select(a => a.Replace(State, state).Replace(Artifacts, Path.Combine(_directory, "artifacts")).Replace(Bench, Path.Combine(_directory, "bench")).Replace(Event, eventFile))];
 
         var run = await HybridCli.RunAsync(new Dictionary<string, string?> { ["PATH"] = PathWithout(tool) }, arguments);
 
