@@ -31,15 +31,15 @@ public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDispo
     /// <summary>What a fresh clone has that the walkthrough uses: the root marker, the package inputs (PackageInputs), infra/ and the image in docs/.</summary>
     static readonly string[] CloneEntries = ["HybridIngest.slnx", "global.json", "Directory.Build.props", "Directory.Packages.props", "src", "infra", "docs"];
 
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-walkthrough-state").FullName;
     readonly string _directory = Directory.CreateTempSubdirectory("hybrid-walkthrough-").FullName;
 
-    string StateDirectory => Path.Combine(_directory, "state");
     string Clone => Path.Combine(_directory, "clone");
     string Bin => Path.Combine(_directory, "bin");
 
     public void Dispose()
     {
-        StackLeftovers.CleanUp(StateDirectory);
+        StackLeftovers.CleanUp(_stateDirectory);
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -74,7 +74,7 @@ public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDispo
         // Both stacks are down, every process they had (the servers restart-servers replaced too) gone.
         Assert.Equal(2, stacks.Count);
         Assert.Empty(StackLeftovers.AliveOf(stacks[0] with { Processes = [.. stacks.SelectMany(s => s.Processes)] }));
-        Assert.False(File.Exists(Path.Combine(StateDirectory, "state.json")));
+        Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
     }
 
     /// <summary>The bash between the markers: exactly one fenced block and nothing else, so that what runs is what the reader sees.</summary>
@@ -100,7 +100,6 @@ public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDispo
         File.CreateSymbolicLink(Path.Combine(Clone, "artifacts"), artifacts.Directory);
         Directory.CreateDirectory(Bin);
         HybridCli.WriteCommand(Bin);
-        Directory.CreateDirectory(StateDirectory);
     }
 
     /// <summary>
@@ -116,7 +115,7 @@ public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDispo
             .Where(name => name.StartsWith("AWS_", StringComparison.Ordinal))
             .ToDictionary(name => name, _ => (string?)null);
         environment["PATH"] = $"{Bin}{Path.PathSeparator}{Environment.GetEnvironmentVariable("PATH")}";
-        environment[LocalState.EnvironmentVariable] = StateDirectory;
+        environment[LocalState.EnvironmentVariable] = _stateDirectory;
         var output = Path.Combine(_directory, "walkthrough.log");
         await using var walkthrough = ChildProcess.Start(CliWrap.Cli.Wrap("sh")
             .WithArguments(["-c", "exec setsid bash -euo pipefail \"$0\" >\"$1\" 2>&1", script, output])
@@ -147,7 +146,7 @@ public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDispo
     /// </summary>
     async Task<List<LocalStackStatus>> WatchStacksAsync(ChildProcess walkthrough)
     {
-        var state = new LocalState(StateDirectory);
+        var state = new LocalState(_stateDirectory);
         var stacks = new List<LocalStackStatus>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         while (!walkthrough.Exited.IsCompleted && !timeout.IsCancellationRequested)
