@@ -234,6 +234,18 @@ public static class HybridCli
         CliWrap.Cli.Wrap("dotnet").WithArguments([Assembly, .. arguments]).WithWorkingDirectory(RepositoryLayout.Root).WithEnvironmentVariables(Environment()),
         printed);
 
+    /// <summary>
+    /// Writes an executable <c>hybrid</c> into <paramref name="directory"/> that runs the built command,
+    /// so that a shell with that directory on PATH finds <c>hybrid</c> as a user who installed the tool does.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static void WriteCommand(string directory)
+    {
+        var command = Path.Combine(directory, "hybrid");
+        File.WriteAllText(command, $"#!/bin/sh\nexec '{Dotnet}' '{Assembly}' \"$@\"\n");
+        File.SetUnixFileMode(command, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
     // A wide console, so that Spectre.Console does not wrap the lines the tests look for.
     static Dictionary<string, string?> Environment() => new() { ["COLUMNS"] = "240", ["DOTNET_NOLOGO"] = "1" };
 }
@@ -265,14 +277,20 @@ public static class StackLeftovers
     /// </summary>
     public static IReadOnlyList<int> AliveOf(LocalStackStatus status)
     {
-        var groups = status.Processes.Select(p => p.Pid).ToHashSet();
         var alive = status.Processes
             .Where(p => StackProcess.IsAlive(p))
             .Select(p => p.Pid)
             .ToList();
+        return [.. alive.Union(InProcessGroups(status.Processes.Select(p => p.Pid).ToHashSet()))];
+    }
+
+    /// <summary>The running processes (zombies left out) whose process group is one of <paramref name="groups"/>.</summary>
+    public static IReadOnlyList<int> InProcessGroups(IReadOnlySet<int> groups)
+    {
+        var members = new List<int>();
         foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || alive.Contains(pid))
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
             {
                 continue;
             }
@@ -283,7 +301,7 @@ public static class StackLeftovers
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 if (fields[0] != "Z" && groups.Contains(int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)))
                 {
-                    alive.Add(pid);
+                    members.Add(pid);
                 }
             }
             catch (IOException)
@@ -291,7 +309,7 @@ public static class StackLeftovers
                 // Gone meanwhile.
             }
         }
-        return alive;
+        return members;
     }
 
     /// <summary>
