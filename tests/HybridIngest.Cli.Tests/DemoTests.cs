@@ -85,20 +85,6 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
             .Select(m => KeyValuePair.Create(m.Groups[1].Value, m.Groups[2].Value))
             .OrderBy(e => e.Key, StringComparer.Ordinal);
     }
-}
-
-/// <summary>The demo interrupted: in the other lane from <see cref="DemoTests"/>, so that the two demos run side by side.</summary>
-[Collection(LocalStackCollection.Name)]
-public sealed class DemoInterruptTests(PackagedArtifacts artifacts) : IDisposable
-{
-    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
-    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
-
-    public void Dispose()
-    {
-        StackLeftovers.CleanUp(_stateDirectory);
-        Directory.Delete(_benchOutput, recursive: true);
-    }
 
     [Fact]
     public async Task TearsDownOnCtrlC()

@@ -159,8 +159,10 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 /// The tests that bring a whole local stack up run in two collections, which xunit runs side by
 /// side: a stack spends most of its time waiting (Terraform's provider polls moto), so two at once
 /// take little longer than one. Each test has its own state directory, ports and moto_server. The
-/// lanes are balanced by the time their tests take: the stacks that apply infra/ (the demo's two, the
-/// README walkthrough's) are spread over both, the quick --no-terraform stacks fill up the rest.
+/// lanes are balanced by the time their tests take (CI on 2 cores, 2026-12-02, commit e0e2dea): this
+/// one ReadmeWalkthroughTests 3.1 min (it applies infra/), ServerFleetTests 1.1, LocalInvokeTests,
+/// LocalStackTests and CommandsOnLocalStackTests about 0.3 each; the other the two demos 2.3 + 2.3
+/// and LabClientsTests 0.2 (the --no-terraform stacks take seconds, the applies minutes).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
