@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using CliWrap.Buffered;
+using HybridIngest.Contracts;
 using HybridIngest.Offline;
 
 namespace HybridIngest.Cli;
@@ -41,9 +42,7 @@ public sealed record InvokeTarget(
 
         if (state.Load() is { } local)
         {
-            return new InvokeTarget(
-                new Uri(local.LambdaEndpoint), functionName ?? local.FunctionName, region ?? local.Region,
-                EmulatorS3.Credentials(), new Uri(local.S3Endpoint), $"local stack ({state.StateFile})");
+            return Local(local with { FunctionName = functionName ?? local.FunctionName, Region = region ?? local.Region }, $"local stack ({state.StateFile})");
         }
 
         var source = "options";
@@ -63,6 +62,10 @@ public sealed record InvokeTarget(
         }
         return new InvokeTarget(LambdaInvoker.RegionalEndpoint(region), functionName, region, await AwsCredentialsAsync(), null, source);
     }
+
+    /// <summary>The function of a local stack (its Invoke API, its region, moto's dummy keys and S3).</summary>
+    public static InvokeTarget Local(LocalStackStatus stack, string source) => new(
+        new Uri(stack.LambdaEndpoint), stack.FunctionName, stack.Region, EmulatorS3.Credentials(), new Uri(stack.S3Endpoint), source);
 
     static string? DefaultRegion() =>
         Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } region ? region

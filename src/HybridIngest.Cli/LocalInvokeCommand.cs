@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using HybridIngest.Cli.Local;
+using HybridIngest.Contracts;
 using Spectre.Console;
 using static HybridIngest.Cli.SharedOptions;
 
@@ -54,9 +55,10 @@ public static class LocalInvokeCommand
         var keepLogs = false;
         try
         {
+            LocalStackStatus up;
             try
             {
-                await stack.UpAsync(new LocalUpOptions(artifacts, MaxConcurrency, Terraform: false), cancellationToken);
+                up = await stack.UpAsync(new LocalUpOptions(artifacts, MaxConcurrency, Terraform: false), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException && Directory.Exists(state.LogDirectory))
             {
@@ -67,7 +69,7 @@ public static class LocalInvokeCommand
             }
             try
             {
-                var target = await InvokeTarget.ResolveAsync(null, null, null, state, Path.Combine(repositoryRoot, "infra"), cancellationToken);
+                var target = InvokeTarget.Local(up, $"a stack of its own ({state.Directory})");
                 progress.MarkupLineInterpolated($"Invoking [bold]{target.FunctionName}[/] at {target.LambdaEndpoint} with {EventName(eventFile)}");
                 var (outcome, answer) = await InvokeAction.InvokeAsync(target, payload, cancellationToken);
                 return await new InvokeAction(AnsiConsole.Console, json ? Console.Out : null).PrintAsync(target, outcome, answer);

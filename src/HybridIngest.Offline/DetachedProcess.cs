@@ -142,9 +142,10 @@ public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset St
     /// were reparented to init when <c>up</c> exited, and init may reap them only seconds later
     /// (kill(-pid, 0) succeeds until it does).
     /// </summary>
-    bool GroupIsAlive() => IsAlive || (kill(-Pid, 0) == 0 && GroupHasLiveMember());
+    bool GroupIsAlive() => IsAlive || (kill(-Pid, 0) == 0 && LiveMembersOf(new HashSet<int> { Pid }).Any());
 
-    bool GroupHasLiveMember()
+    /// <summary>The running processes (zombies left out) whose process group is one of <paramref name="groups"/>, from /proc/PID/stat alone.</summary>
+    public static IEnumerable<int> LiveMembersOf(IReadOnlySet<int> groups)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -154,12 +155,11 @@ public sealed record DetachedProcess(int Pid, long StartTicks, DateTimeOffset St
                 continue;
             }
             // After the command name: state, ppid, pgrp.
-            if (fields[0] != "Z" && fields[2] == Pid.ToString(CultureInfo.InvariantCulture))
+            if (fields[0] != "Z" && groups.Contains(int.Parse(fields[2], CultureInfo.InvariantCulture)))
             {
-                return true;
+                yield return pid;
             }
         }
-        return false;
     }
 
     string LogTail()

@@ -283,35 +283,7 @@ public static class StackLeftovers
             .Where(p => StackProcess.IsAlive(p))
             .Select(p => p.Pid)
             .ToList();
-        return [.. alive.Union(InProcessGroups(status.Processes.Select(p => p.Pid).ToHashSet()))];
-    }
-
-    /// <summary>The running processes (zombies left out) whose process group is one of <paramref name="groups"/>.</summary>
-    public static IReadOnlyList<int> InProcessGroups(IReadOnlySet<int> groups)
-    {
-        var members = new List<int>();
-        foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                // After "(command)": state, ppid, pgrp, …
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[0] != "Z" && groups.Contains(int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)))
-                {
-                    members.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        return members;
+        return [.. alive.Union(DetachedProcess.LiveMembersOf(status.Processes.Select(p => p.Pid).ToHashSet()))];
     }
 
     /// <summary>

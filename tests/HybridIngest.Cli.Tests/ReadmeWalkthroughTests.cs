@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HybridIngest.Contracts;
+using HybridIngest.Offline;
 using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
@@ -123,7 +124,7 @@ public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDispo
             .WithEnvironmentVariables(environment));
         var stacks = await WatchStacksAsync(walkthrough);
         var exitCode = walkthrough.Exited.IsCompleted ? await walkthrough.Exited : -1;
-        var left = StackLeftovers.InProcessGroups(new HashSet<int> { walkthrough.Id });
+        var left = DetachedProcess.LiveMembersOf(new HashSet<int> { walkthrough.Id }).ToList();
         foreach (var pid in left)
         {
             try
