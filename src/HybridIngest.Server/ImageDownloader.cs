@@ -77,7 +77,7 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
         }
         catch (HttpRequestException e)
         {
-            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {LoggedUrls.WithoutSecrets(url)}: {e.Message}");
+            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {LoggedUrls.WithoutSecrets(url)}: {Causes(e)}", inner: e);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -97,6 +97,25 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
 
     static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    /// <summary>
+    /// The exception's message followed by those of its inner exceptions, each once ("A: B"). After
+    /// the connection is made, HttpClient says only "An error occurred while sending the request.";
+    /// what happened (the origin hung up, reset the connection) is in the inner exceptions.
+    /// </summary>
+    static string Causes(Exception e)
+    {
+        var messages = new List<string>();
+        for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+        {
+            var message = cause.Message.TrimEnd('.');
+            if (!messages.Any(known => known.Contains(message, StringComparison.Ordinal)))
+            {
+                messages.Add(message);
+            }
+        }
+        return string.Join(": ", messages);
+    }
 
     static T? FindInner<T>(Exception? e) where T : Exception
     {

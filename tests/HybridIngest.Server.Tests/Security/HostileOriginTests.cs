@@ -113,6 +113,56 @@ public sealed class HostileOriginTests(MotoFixture moto) : IClassFixture<MotoFix
     }
 
     [Fact]
+    public async Task OriginHangingUpBeforeAnsweringIsReportedWithTheCause()
+    {
+        // An origin that reads each request and closes the connection without a word (HttpClient
+        // retries such a request once, on a new connection). HttpClient's own message says only that
+        // sending failed; the detail (and so the log line) must say why.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var stop = new CancellationTokenSource();
+        var hangUps = HangUpAfterEachRequestAsync(listener, stop.Token);
+        await using var server = moto.StartServer();
+
+        using var answer = await Refusal.PostUrlAsync(server, $"http://127.0.0.1:{port}/image.png");
+
+        var problem = await Refusal.AssertAsync(moto, answer, ErrorCodes.DownloadFailed, "origin hangs up");
+        Assert.Contains("An error occurred while sending the request: The response ended prematurely", problem.Detail);
+        await stop.CancelAsync();
+        Assert.True(await hangUps > 0);
+    }
+
+    /// <summary>The number of requests read and hung up on until <paramref name="stop"/>.</summary>
+    static async Task<int> HangUpAfterEachRequestAsync(Socket listener, CancellationToken stop)
+    {
+        var buffer = new byte[4096];
+        for (var requests = 0; ; requests++)
+        {
+            Socket connection;
+            try
+            {
+                connection = await listener.AcceptAsync(stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return requests;
+            }
+            using (connection)
+            {
+                var request = new StringBuilder();
+                while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await connection.ReceiveAsync(buffer);
+                    Assert.True(read > 0, $"the server closed the connection before the end of its request: {request}");
+                    request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task GzipEncodedImageIsNotDecompressed()
     {
         // The server asks for no encoding and decompresses nothing: an origin that compresses anyway
