@@ -9,9 +9,9 @@ public sealed class BenchRunnerTests : IAsyncLifetime
     readonly HttpClient _http = new();
     readonly string _output = Directory.CreateTempSubdirectory("hybrid-bench-test").FullName;
 
-    public async Task InitializeAsync() => _api = await FakeInvokeApi.StartAsync();
+    public async ValueTask InitializeAsync() => _api = await FakeInvokeApi.StartAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _api.DisposeAsync();
         _http.Dispose();

@@ -12,9 +12,9 @@ public sealed class ConsoleOutputTests : IAsyncLifetime
     FakeInvokeApi _api = null!;
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-output-test").FullName;
 
-    public async Task InitializeAsync() => _api = await FakeInvokeApi.StartAsync();
+    public async ValueTask InitializeAsync() => _api = await FakeInvokeApi.StartAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _api.DisposeAsync();
         Directory.Delete(_stateDirectory, recursive: true);

@@ -188,9 +188,9 @@ public sealed class PackagedArtifacts : IAsyncLifetime
 
     public string Directory => Shared.Value.Directory;
 
-    public Task InitializeAsync() => Shared.Value.Packaged;
+    public ValueTask InitializeAsync() => new(Shared.Value.Packaged);
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     static (string, Task) Package()
     {

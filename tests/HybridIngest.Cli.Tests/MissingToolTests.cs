@@ -70,7 +70,7 @@ public sealed class MissingToolTests : IDisposable
 
     [Fact]
     public void TheTableHasEveryToolThatHybridChecks() =>
-        Assert.Equal(Tools.Select(t => t.Name).Order(), Cases().Select(c => (string)c[0]).Distinct().Order());
+        Assert.Equal(Tools.Select(t => t.Name).Order(), Cases().Select(c => c.Data.Item1).Distinct().Order());
 
     /// <summary>
     /// A directory of links to every program on this machine's PATH except <paramref name="tool"/>

@@ -21,7 +21,7 @@ public sealed class VerifyTests : IAsyncLifetime
     IAmazonS3 _s3 = null!;
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-verify-test").FullName;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _moto = await MotoProcess.StartAsync();
         _s3 = ImageVerifier.CreateClient("us-east-1", _moto.Endpoint.ToString());
@@ -29,7 +29,7 @@ public sealed class VerifyTests : IAsyncLifetime
         await PutAsync("images/good.png", Image);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _s3.Dispose();
         await _moto.DisposeAsync();

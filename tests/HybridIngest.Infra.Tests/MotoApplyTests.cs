@@ -17,13 +17,13 @@ public sealed class MotoApplyTests(TerraformWorkspace workspace) : IClassFixture
     MotoProcess _moto = null!;
     AwsCli _aws = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _moto = await MotoProcess.StartAsync();
         _aws = new AwsCli(_moto, Region, workspace.Root);
     }
 
-    public async Task DisposeAsync() => await _moto.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _moto.DisposeAsync();
 
     [Fact]
     public async Task AppliesTheSecureStackToMotoAndDestroysAllOfIt()

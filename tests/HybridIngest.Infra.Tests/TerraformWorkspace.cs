@@ -18,7 +18,7 @@ public sealed class TerraformWorkspace : IAsyncLifetime
     /// <summary>The module directory inside <see cref="Root"/>.</summary>
     public string Module => Path.Combine(Root, "infra");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         CopyModule(InfraSource, Module);
         var init = new List<string> { "init", "-input=false", "-no-color" };
@@ -33,10 +33,10 @@ public sealed class TerraformWorkspace : IAsyncLifetime
             : result.ToString());
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Directory.Delete(Root, recursive: true);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     public Task<ProcessRun> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null) =>

@@ -9,7 +9,7 @@ public sealed class FunctionApiTests : IAsyncLifetime
     const string Arn = "arn:aws:lambda:us-east-1:123456789012:function:ingest"; // moto's account, as the bucket's
     LocalLambdaHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
+    public async ValueTask InitializeAsync() => _host = await LocalLambdaHost.StartAsync(new LocalLambdaOptions
     {
         FunctionName = "ingest",
         BootstrapPath = Bootstraps.Script(Bootstraps.Echo),
@@ -18,7 +18,7 @@ public sealed class FunctionApiTests : IAsyncLifetime
         Environment = new Dictionary<string, string> { [FunctionEnvironmentVariables.ServerUrl] = "http://127.0.0.1:9" },
     });
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task GetFunctionConfigurationDescribesTheFunctionTheHostRuns()

@@ -28,7 +28,7 @@ public sealed class IngestStack : IAsyncLifetime
     /// <summary>The collector both the server and the function export their spans to.</summary>
     public OtlpReceiver Otlp => _otlp!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         try
         {
@@ -71,7 +71,7 @@ public sealed class IngestStack : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Host is not null)
         {

@@ -5,7 +5,6 @@ using System.Text;
 using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace HybridIngest.Server.Tests;
 

@@ -5,7 +5,6 @@ using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Server.Tests.Infrastructure;
 using HybridIngest.Testing;
-using Xunit.Abstractions;
 
 namespace HybridIngest.Server.Tests;
 

@@ -4,7 +4,6 @@ using HybridIngest.Contracts;
 using HybridIngest.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Xunit.Abstractions;
 
 namespace HybridIngest.Server.Tests;
 

@@ -21,14 +21,14 @@ public sealed class StorageRequestTests : IAsyncLifetime
     S3Sink _sink = null!;
     ImageOrigin _origin = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _sink = await S3Sink.StartAsync();
         _sink.CreateBucket(Bucket);
         _origin = await ImageOrigin.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _origin.DisposeAsync();
         await _sink.DisposeAsync();

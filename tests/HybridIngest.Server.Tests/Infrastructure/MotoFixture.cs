@@ -18,7 +18,7 @@ public sealed class MotoFixture : IAsyncLifetime
     public IAmazonS3 S3 { get; private set; } = null!;
     public ImageOrigin Origin { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Moto = await MotoProcess.StartAsync();
         S3 = EmulatorS3.CreateClient(Moto.Endpoint);
@@ -45,7 +45,7 @@ public sealed class MotoFixture : IAsyncLifetime
         return listed.MultipartUploads?.Count ?? 0;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         S3?.Dispose();
         if (Origin is not null)
