@@ -6,25 +6,37 @@ using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
-/// <summary><c>hybrid demo</c> end to end, as in the README's quick start (with a smaller bench).</summary>
-[Collection(DemoCollection.Name)]
-public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
+/// <summary>
+/// A run of <c>hybrid demo</c>: its state directory and bench output, removed after the test with
+/// anything the demo left running. The demo's two tests are two classes so that they run side by
+/// side, in lanes of their own (xunit runs a class's tests one after another).
+/// </summary>
+public abstract class DemoRun(PackagedArtifacts artifacts) : IDisposable
 {
-    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
-    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
+    protected readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
+    protected readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
+
+    protected string Artifacts => artifacts.Directory;
 
     public void Dispose()
     {
         StackLeftovers.CleanUp(_stateDirectory);
         Directory.Delete(_benchOutput, recursive: true);
+        GC.SuppressFinalize(this);
     }
+}
+
+/// <summary><c>hybrid demo</c> end to end, as in the README's quick start (with a smaller bench).</summary>
+[Collection(DemoCollection.Name)]
+public sealed class DemoTests(PackagedArtifacts artifacts) : DemoRun(artifacts)
+{
 
     [Fact]
     public async Task StoresEverySampleBenchesVerifiesReportsAndTearsDown()
     {
         var lines = new ConcurrentQueue<string>();
         await using var demo = HybridCli.Start(lines,
-            "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory,
+            "demo", "--state-dir", _stateDirectory, "--artifacts", Artifacts,
             "--requests", "20", "--concurrency", "1,4", "--output", _benchOutput);
 
         var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
@@ -86,12 +98,18 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
             .OrderBy(e => e.Key, StringComparer.Ordinal);
     }
 
+}
+
+/// <summary><c>hybrid demo</c> interrupted with Ctrl+C.</summary>
+[Collection(DemoInterruptedCollection.Name)]
+public sealed class DemoInterruptedTests(PackagedArtifacts artifacts) : DemoRun(artifacts)
+{
     [Fact]
     public async Task TearsDownOnCtrlC()
     {
         var lines = new ConcurrentQueue<string>();
         await using var demo = HybridCli.Start(lines,
-            "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory, "--output", _benchOutput);
+            "demo", "--state-dir", _stateDirectory, "--artifacts", Artifacts, "--output", _benchOutput);
 
         // Interrupted once the whole stack is up, which is when the most is running.
         var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
