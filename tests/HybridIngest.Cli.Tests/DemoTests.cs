@@ -6,37 +6,25 @@ using HybridIngest.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
-/// <summary>
-/// A run of <c>hybrid demo</c>: its state directory and bench output, removed after the test with
-/// anything the demo left running. The demo's two tests are two classes so that they run side by
-/// side, in lanes of their own (xunit runs a class's tests one after another).
-/// </summary>
-public abstract class DemoRun(PackagedArtifacts artifacts) : IDisposable
+/// <summary><c>hybrid demo</c> end to end, as in the README's quick start (with a smaller bench).</summary>
+[Collection(DemoCollection.Name)]
+public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
 {
-    protected readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
-    protected readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
-
-    protected string Artifacts => artifacts.Directory;
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
+    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
 
     public void Dispose()
     {
         StackLeftovers.CleanUp(_stateDirectory);
         Directory.Delete(_benchOutput, recursive: true);
-        GC.SuppressFinalize(this);
     }
-}
-
-/// <summary><c>hybrid demo</c> end to end, as in the README's quick start (with a smaller bench).</summary>
-[Collection(DemoCollection.Name)]
-public sealed class DemoTests(PackagedArtifacts artifacts) : DemoRun(artifacts)
-{
 
     [Fact]
     public async Task StoresEverySampleBenchesVerifiesReportsAndTearsDown()
     {
         var lines = new ConcurrentQueue<string>();
         await using var demo = HybridCli.Start(lines,
-            "demo", "--state-dir", _stateDirectory, "--artifacts", Artifacts,
+            "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory,
             "--requests", "20", "--concurrency", "1,4", "--output", _benchOutput);
 
         var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
@@ -98,18 +86,12 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : DemoRun(artifacts)
             .OrderBy(e => e.Key, StringComparer.Ordinal);
     }
 
-}
-
-/// <summary><c>hybrid demo</c> interrupted with Ctrl+C.</summary>
-[Collection(DemoInterruptedCollection.Name)]
-public sealed class DemoInterruptedTests(PackagedArtifacts artifacts) : DemoRun(artifacts)
-{
     [Fact]
     public async Task TearsDownOnCtrlC()
     {
         var lines = new ConcurrentQueue<string>();
         await using var demo = HybridCli.Start(lines,
-            "demo", "--state-dir", _stateDirectory, "--artifacts", Artifacts, "--output", _benchOutput);
+            "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory, "--output", _benchOutput);
 
         // Interrupted once the whole stack is up, which is when the most is running.
         var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);

@@ -14,7 +14,7 @@ namespace HybridIngest.Cli.Tests;
 /// a boto3 client that handles the event and the answer exactly as the lab's benchmark.py does.
 /// One stack for all of it: bringing one up takes minutes.
 /// </summary>
-[Collection(LocalStackCollection.Name)]
+[Collection(DemoCollection.Name)]
 public sealed partial class LabClientsTests(PackagedArtifacts artifacts) : IDisposable
 {
     const string SecondBucket = "second-server-images";

@@ -9,9 +9,6 @@ using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Testing;
 
-// Four lanes of local stacks side by side, on any number of cores (see LocalStackCollection).
-[assembly: Xunit.v3.Parallelization(MaxThreads = 4)]
-
 namespace HybridIngest.Cli.Tests;
 
 /// <summary>
@@ -159,15 +156,13 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 }
 
 /// <summary>
-/// The tests that bring a whole local stack up run in four collections (lanes), which xunit runs side
-/// by side: a stack spends most of its time waiting (Terraform's provider polls moto, the servers
-/// drain), so four at once take little longer than one. Each test has its own state directory, ports
-/// and moto_server. The lanes hold the three tests that apply infra/ one each: the README walkthrough
-/// (3.1 min in CI on 2 cores, 2026-12-02), the demo (2.3 min) and the interrupted demo (2.3 min);
-/// the fourth the --no-terraform stacks, which take seconds to start (ServerFleetTests 1.1 min with
-/// its servers' drains, LocalInvokeTests, LocalStackTests, CommandsOnLocalStackTests and
-/// LabClientsTests 0.2–0.5 each). xunit's default of one thread per core would run only two lanes at
-/// once on CI's 2 cores, hence four threads for this assembly.
+/// The tests that bring a whole local stack up run in two collections, which xunit runs side by
+/// side: a stack spends most of its time waiting (Terraform's provider polls moto), so two at once
+/// take little longer than one. Each test has its own state directory, ports and moto_server. The
+/// lanes are balanced by the time their tests take (CI on 2 cores, 2026-12-02, commit e0e2dea): this
+/// one ReadmeWalkthroughTests 3.1 min (it applies infra/), ServerFleetTests 1.1, LocalInvokeTests,
+/// LocalStackTests and CommandsOnLocalStackTests about 0.3 each; the other the two demos 2.3 + 2.3
+/// and LabClientsTests 0.2 (the --no-terraform stacks take seconds, the applies minutes).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
@@ -175,25 +170,11 @@ public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
     public const string Name = "local stack";
 }
 
-/// <summary>The README walkthrough's lane (<see cref="LocalStackCollection"/>).</summary>
-[CollectionDefinition(Name)]
-public sealed class WalkthroughCollection : ICollectionFixture<PackagedArtifacts>
-{
-    public const string Name = "walkthrough";
-}
-
-/// <summary>The demo's lane (<see cref="LocalStackCollection"/>).</summary>
+/// <summary>The second lane: the demo's tests (each brings its own stack up and down) and the lab clients' test.</summary>
 [CollectionDefinition(Name)]
 public sealed class DemoCollection : ICollectionFixture<PackagedArtifacts>
 {
     public const string Name = "demo";
-}
-
-/// <summary>The interrupted demo's lane (<see cref="LocalStackCollection"/>).</summary>
-[CollectionDefinition(Name)]
-public sealed class DemoInterruptedCollection : ICollectionFixture<PackagedArtifacts>
-{
-    public const string Name = "demo interrupted";
 }
 
 /// <summary>

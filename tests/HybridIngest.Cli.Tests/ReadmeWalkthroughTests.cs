@@ -19,7 +19,7 @@ namespace HybridIngest.Cli.Tests;
 /// <item>the state in a temp <c>HYBRID_STATE_DIR</c>; no <c>AWS_*</c> variables, as in a fresh shell.</item>
 /// </list>
 /// </summary>
-[Collection(WalkthroughCollection.Name)]
+[Collection(LocalStackCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ReadmeWalkthroughTests(PackagedArtifacts artifacts) : IDisposable
 {
