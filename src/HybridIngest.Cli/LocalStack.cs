@@ -98,13 +98,14 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         }
         catch (Exception e)
         {
-            var reason = e is OperationCanceledException ? "interrupted" : "failed";
-            console.MarkupLineInterpolated($"[red]local up {reason}[/]: stopping the {started.Count} process(es) it started.");
+            // Worded for each command that brings a stack up (local up, demo, local invoke).
+            var reason = e is OperationCanceledException ? "was interrupted" : "failed";
+            console.MarkupLineInterpolated($"[red]Starting the local stack {reason}[/]: stopping the {started.Count} process(es) it started.");
             await StopAllAsync(started);
             state.Delete();
             if (e is InvalidOperationException or TimeoutException)
             {
-                throw new UserException($"local up failed, and stopped what it had started: {e.Message} (logs: {state.LogDirectory})", ExitCode.Error);
+                throw new UserException($"The local stack did not start, and what it had started is stopped: {e.Message} (logs: {state.LogDirectory})", ExitCode.Error);
             }
             throw;
         }

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Amazon.S3;
 using HybridIngest.Cli.Local;
 using HybridIngest.Contracts;
@@ -17,7 +19,7 @@ namespace HybridIngest.Cli.Tests;
 /// Lambda host (up with --no-terraform: the walkthrough's test and the demo's apply infra/).
 /// </summary>
 [Collection(LocalStackCollection.Name)]
-public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
+public sealed partial class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
 {
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-local-test").FullName;
 
@@ -69,6 +71,47 @@ public sealed class LocalStackTests(PackagedArtifacts artifacts) : IDisposable
         Assert.All(status.Processes, p => Assert.True(StackLeftovers.PortIsFree(p.Port), $"port {p.Port} of {p.Name} is still taken"));
         Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
     }
+
+    [Fact]
+    public async Task UpThatCannotStartTheServerStopsWhatItHadStartedAndSaysWhereTheLogsAre()
+    {
+        // The packages as the Packager left them, but the server in server.zip exits at once: by
+        // then up has started moto_server (and created the bucket).
+        var broken = Directory.CreateTempSubdirectory("hybrid-broken-artifacts").FullName;
+        try
+        {
+            foreach (var file in new[] { "inputs.sha256", "lambda.zip", Path.Combine("lambda", Packager.BootstrapName), Path.Combine("server", Packager.ServerExecutableName) })
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(broken, file))!);
+                File.Copy(Path.Combine(artifacts.Directory, file), Path.Combine(broken, file));
+            }
+            using (var zip = System.IO.Compression.ZipFile.Open(Path.Combine(broken, "server.zip"), System.IO.Compression.ZipArchiveMode.Create))
+            using (var script = new StreamWriter(zip.CreateEntry(Packager.ServerExecutableName).Open()))
+            {
+                script.Write("#!/bin/sh\necho 'this server is broken on purpose' >&2\nexit 3\n");
+            }
+
+            var up = await HybridCli.RunAsync("local", "up", "--no-terraform", "--state-dir", _stateDirectory, "--artifacts", broken);
+
+            Assert.True(up.ExitCode == (int)ExitCode.Error, up.Output);
+            Assert.Contains("Starting the local stack failed: stopping the 1 process(es) it started.", up.Output, StringComparison.Ordinal);
+            var logs = Path.Combine(_stateDirectory, "logs");
+            Assert.Contains($"The local stack did not start, and what it had started is stopped: ", up.StandardError, StringComparison.Ordinal);
+            Assert.Contains($"(logs: {logs})", up.StandardError, StringComparison.Ordinal);
+            Assert.Contains("this server is broken on purpose", File.ReadAllText(Path.Combine(logs, "server.log")), StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", up.Output, StringComparison.Ordinal);
+            var moto = int.Parse(MotoPort().Match(up.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.True(StackLeftovers.PortIsFree(moto), $"moto_server's port {moto} is still taken");
+            Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
+        }
+        finally
+        {
+            Directory.Delete(broken, recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"moto_server on http://127\.0\.0\.1:(\d+)")]
+    private static partial Regex MotoPort();
 
     [Fact]
     public async Task UpRefusesWhileAStackIsRecordedAndStartsNothing()
