@@ -121,7 +121,7 @@ public static partial class ImageApi
             ServerTelemetry.RecordFailure(failure.Code);
             // Refusals are counted by Admission, not logged one line each.
             logged = failure.Code == ErrorCodes.Overloaded ? null
-                : (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
+                : (failure.Code, failure.Status, failure.LogDetail);
             return Problem(context, failure, requestId);
         }
         catch (OperationCanceledException) when (admission.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)

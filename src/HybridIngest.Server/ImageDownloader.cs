@@ -77,7 +77,8 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
         }
         catch (HttpRequestException e)
         {
-            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {LoggedUrls.WithoutSecrets(url)}: {Causes(e)}", inner: e);
+            // The causes are in the detail already: no inner exception, which the log line would add again.
+            throw new IngestException(ErrorCodes.DownloadFailed, $"could not fetch {LoggedUrls.WithoutSecrets(url)}: {Causes(e)}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -106,9 +107,8 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
     static string Causes(Exception e)
     {
         var messages = new List<string>();
-        for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+        foreach (var message in Chain(e).Select(cause => cause.Message.TrimEnd('.')))
         {
-            var message = cause.Message.TrimEnd('.');
             if (!messages.Any(known => known.Contains(message, StringComparison.Ordinal)))
             {
                 messages.Add(message);
@@ -117,15 +117,14 @@ public sealed class ImageDownloader(HttpClient http, DestinationPolicy policy, I
         return string.Join(": ", messages);
     }
 
-    static T? FindInner<T>(Exception? e) where T : Exception
+    static T? FindInner<T>(Exception e) where T : Exception => Chain(e).OfType<T>().FirstOrDefault();
+
+    /// <summary>The exception and its inner exceptions, outermost first.</summary>
+    static IEnumerable<Exception> Chain(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
         {
-            if (e is T found)
-            {
-                return found;
-            }
+            yield return e;
         }
-        return null;
     }
 }

@@ -12,6 +12,9 @@ public sealed class IngestException(string code, string detail, int? status = nu
 {
     public string Code { get; } = code;
     public int Status { get; } = status ?? Problems.StatusOf(code);
+
+    /// <summary>For the server's log line: the detail, and how the server failed inside when it did (the inner exception's message).</summary>
+    public string LogDetail => InnerException is { } inner ? $"{Message} ({inner.Message})" : Message;
 }
 
 /// <summary>The one place where an error code gets its HTTP status and title.</summary>

@@ -67,7 +67,7 @@ public static class TestProcessApi
         catch (IngestException failure)
         {
             logged = failure.Code == ErrorCodes.Overloaded ? null // counted by Admission
-                : (failure.Code, failure.Status, failure.InnerException is { } inner ? $"{failure.Message} ({inner.Message})" : failure.Message);
+                : (failure.Code, failure.Status, failure.LogDetail);
             return ImageApi.Problem(context, failure, requestId);
         }
         catch (OperationCanceledException) when (admission.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
