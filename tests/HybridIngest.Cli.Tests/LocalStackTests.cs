@@ -75,21 +75,20 @@ public sealed partial class LocalStackTests(PackagedArtifacts artifacts) : IDisp
     [Fact]
     public async Task UpThatCannotStartTheServerStopsWhatItHadStartedAndSaysWhereTheLogsAre()
     {
-        // The packages as the Packager left them, but the server in server.zip exits at once: by
-        // then up has started moto_server (and created the bucket).
+        // A copy of the packages (up to date, so up does not republish) whose server.zip holds a
+        // server that exits at once: by then up has started moto_server (and created the bucket).
         var broken = Directory.CreateTempSubdirectory("hybrid-broken-artifacts").FullName;
         try
         {
-            foreach (var file in new[] { "inputs.sha256", "lambda.zip", Path.Combine("lambda", Packager.BootstrapName), Path.Combine("server", Packager.ServerExecutableName) })
+            foreach (var file in Directory.EnumerateFiles(artifacts.Directory, "*", SearchOption.AllDirectories))
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(broken, file))!);
-                File.Copy(Path.Combine(artifacts.Directory, file), Path.Combine(broken, file));
+                var copy = Path.Combine(broken, Path.GetRelativePath(artifacts.Directory, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
             }
-            using (var zip = System.IO.Compression.ZipFile.Open(Path.Combine(broken, "server.zip"), System.IO.Compression.ZipArchiveMode.Create))
-            using (var script = new StreamWriter(zip.CreateEntry(Packager.ServerExecutableName).Open()))
-            {
-                script.Write("#!/bin/sh\necho 'this server is broken on purpose' >&2\nexit 3\n");
-            }
+            var script = Directory.CreateDirectory(Path.Combine(broken, "broken-server")).FullName;
+            File.WriteAllText(Path.Combine(script, Packager.ServerExecutableName), "#!/bin/sh\necho 'this server is broken on purpose' >&2\nexit 3\n");
+            Packager.Zip(script, Path.Combine(broken, "server.zip"), Packager.ServerExecutableName);
 
             var up = await HybridCli.RunAsync("local", "up", "--no-terraform", "--state-dir", _stateDirectory, "--artifacts", broken);
 
