@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Amazon.Runtime;
 using HybridIngest.Contracts;
 using HybridIngest.Server;
 using HybridIngest.Server.Security;
@@ -32,7 +33,7 @@ builder.Services.AddImageApi();
 builder.Services.AddServerTelemetry(builder.Configuration); // metrics always (EMF lines); traces and OTLP only with OTEL_EXPORTER_OTLP_ENDPOINT
 builder.Services.AddApiDescription(); // /openapi/v1.json, and unexpected failures answered as problems too
 
-var app = builder.Build();
+await using var app = builder.Build();
 app.UseExceptionHandler(error => error.Run(ApiDescription.AnswerUnexpectedFailureAsync)); // 500 internal_error, never a stack trace
 var ingest = app.MapGroup("/").WithTags("Ingest"); // admitted, downloading and storing: the work
 ingest.MapImageApi();
@@ -42,8 +43,7 @@ app.MapOpenApi();
 
 try
 {
-    await app.RunAsync();
-    return 0;
+    await app.StartAsync();
 }
 catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
 {
@@ -52,5 +52,20 @@ catch (Exception e) when (e is OptionsValidationException or InvalidOperationExc
     await Console.Error.WriteLineAsync($"hybrid-ingest-server: cannot start: {e.Message}");
     return 2;
 }
+catch (AmazonClientException e)
+{
+    // The S3 client's own settings check: no region found (AWS_REGION unset off EC2) and no endpoint.
+    await Console.Error.WriteLineAsync($"hybrid-ingest-server: cannot start: S3 client: {e.Message} (see AWS_REGION and AWS_ENDPOINT_URL_S3)");
+    return 2;
+}
+catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or FormatException or ArgumentOutOfRangeException)
+{
+    // An address it cannot listen on (taken, not this machine's, not a URL, a port out of range):
+    // Kestrel's message alone does not always name it.
+    await Console.Error.WriteLineAsync($"hybrid-ingest-server: cannot listen on {app.Configuration["urls"] ?? "HTTP port(s) " + app.Configuration["http_ports"]}: {e.Message}");
+    return 2;
+}
+await app.WaitForShutdownAsync();
+return 0;
 
 public partial class Program;
