@@ -153,7 +153,7 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         {
             LocalDashboardProcess.Require();
         }
-        await new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStaleAsync(HostArchitecture(), options.ArtifactsDirectory);
+        await new Packager(repositoryRoot, TextWriter.Null).RequireToolchainIfStaleAsync(Packager.HostArchitecture, options.ArtifactsDirectory);
     }
 
     /// <summary>
@@ -216,14 +216,8 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
     async Task<PackageResult> PackageAsync(string artifactsDirectory, CancellationToken cancellationToken)
     {
         using var log = new StringWriter();
-        return await new Packager(repositoryRoot, log).PackageAsync(HostArchitecture(), artifactsDirectory, cancellationToken);
+        return await new Packager(repositoryRoot, log).PackageAsync(Packager.HostArchitecture, artifactsDirectory, cancellationToken);
     }
-
-    static string HostArchitecture() => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-        _ => "x86_64",
-    };
 
     async Task<StackOutputs> ApplyAsync(string motoEndpoint, LocalArtifacts artifacts, CancellationToken cancellationToken)
     {

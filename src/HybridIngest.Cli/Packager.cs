@@ -55,6 +55,9 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         throw new UserException("Not inside the HybridIngest repository (no HybridIngest.slnx here or above): run hybrid from the clone.");
     }
 
+    /// <summary>This machine's architecture, as <c>--arch</c> names it.</summary>
+    public static string HostArchitecture => RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x86_64";
+
     public static string RuntimeIdentifier(string architecture) => architecture switch
     {
         "x86_64" => "linux-x64",
@@ -68,12 +71,26 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         var output = Path.GetFullPath(outputDirectory, repositoryRoot);
         var result = Planned(architecture, output);
 
-        if (await IsUpToDateAsync(result, output))
+        async Task<bool> UpToDateAsync()
         {
-            log.WriteLine($"Artifacts in {output} were built from these sources: not republished.");
+            var upToDate = await IsUpToDateAsync(result, output);
+            if (upToDate)
+            {
+                log.WriteLine($"Artifacts in {output} were built from these sources: not republished.");
+            }
+            return upToDate;
+        }
+
+        if (await UpToDateAsync())
+        {
             return result with { Rebuilt = false };
         }
         var toolchain = CheckToolchain(architecture);
+        await using var packaging = await LockAsync(cancellationToken);
+        if (await UpToDateAsync()) // published meanwhile by the packaging it waited for
+        {
+            return result with { Rebuilt = false };
+        }
         var inputs = await PackageInputs.CurrentAsync(repositoryRoot, rid, searchPath);
         Directory.CreateDirectory(output);
         File.Delete(Path.Combine(output, InputsMarker));
@@ -102,6 +119,32 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         if (!await IsUpToDateAsync(Planned(architecture, output), output))
         {
             CheckToolchain(architecture);
+        }
+    }
+
+    /// <summary>
+    /// Packagings in one clone wait for each other (another command, another test project): they publish
+    /// through the same obj/ folders, and the one that waited then finds the packages up to date. The
+    /// lock is the file's (flock, through FileShare.None), released when the process ends however it ends.
+    /// </summary>
+    async Task<FileStream> LockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(repositoryRoot, "artifacts", ".packaging.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        for (var waiting = false; ; waiting = true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (!waiting)
+                {
+                    log.WriteLine($"Another packaging of this clone is running: waiting for it to finish ({path}).");
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
         }
     }
 
@@ -139,7 +182,7 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
         {
             throw new UserException(string.Join(" ", missing), ExitCode.MissingTool);
         }
-        var host = RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
+        var host = HostArchitecture;
         if (architecture == host)
         {
             return [];

@@ -220,32 +220,19 @@ public sealed class DemoCollection : ICollectionFixture<PackagedArtifacts>
 }
 
 /// <summary>
-/// lambda.zip and server.zip, packaged once for the whole test run by the real <see cref="Packager"/>
-/// into a temp folder (or taken from HYBRID_TEST_ARTIFACTS, which the Packager refreshes when
-/// older than the sources), however many collections use them.
+/// lambda.zip and server.zip, packaged by the real <see cref="Packager"/> into
+/// <see cref="RepositoryLayout.TestArtifacts"/> once for the whole test run, however many collections use them.
 /// </summary>
 public sealed class PackagedArtifacts : IAsyncLifetime
 {
-    static readonly Lazy<(string Directory, Task Packaged)> Shared = new(Package);
+    static readonly Lazy<Task<PackageResult>> Packaged = new(() =>
+        new Packager(RepositoryLayout.Root, TextWriter.Null).PackageAsync(Packager.HostArchitecture, RepositoryLayout.TestArtifacts, CancellationToken.None));
 
-    public string Directory => Shared.Value.Directory;
+    public string Directory => RepositoryLayout.TestArtifacts;
 
-    public ValueTask InitializeAsync() => new(Shared.Value.Packaged);
+    public ValueTask InitializeAsync() => new(Packaged.Value);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    static (string, Task) Package()
-    {
-        var directory = Environment.GetEnvironmentVariable("HYBRID_TEST_ARTIFACTS");
-        if (string.IsNullOrEmpty(directory))
-        {
-            var temporary = System.IO.Directory.CreateTempSubdirectory("hybrid-test-artifacts").FullName;
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => System.IO.Directory.Delete(temporary, recursive: true);
-            directory = temporary;
-        }
-        var architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
-        return (directory, new Packager(RepositoryLayout.Root, TextWriter.Null).PackageAsync(architecture, directory, CancellationToken.None));
-    }
 }
 
 /// <summary>The built <c>hybrid</c> command, run the way a user runs it, from the repository root.</summary>

@@ -78,7 +78,7 @@ public sealed class PackagerTests : IDisposable
         public string Root { get; }
         public string Artifacts { get; }
         public string SearchPath { get; }
-        public string Architecture { get; } = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x86_64";
+        public string Architecture { get; } = Packager.HostArchitecture;
 
         public PackagedRepository(string directory)
         {
@@ -116,8 +116,48 @@ public sealed class PackagerTests : IDisposable
             File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        public Task<PackageResult> PackageAsync(string? architecture = null) =>
-            new Packager(Root, TextWriter.Null, SearchPath).PackageAsync(architecture ?? Architecture, Artifacts, CancellationToken.None);
+        public Task<PackageResult> PackageAsync(string? architecture = null, TextWriter? log = null) =>
+            new Packager(Root, log ?? TextWriter.Null, SearchPath).PackageAsync(architecture ?? Architecture, Artifacts, CancellationToken.None);
+
+        /// <summary>Holds the clone's packaging lock, as a packaging in another process does while it publishes.</summary>
+        public FileStream HoldPackagingLock()
+        {
+            var path = Path.Combine(Root, "artifacts", ".packaging.lock");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+    }
+
+    /// <summary>Completes <see cref="Written"/> with the first line written.</summary>
+    sealed class FirstLine : StringWriter
+    {
+        readonly TaskCompletionSource<string> _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<string> Written => _written.Task;
+
+        public override void WriteLine(string? value) => _written.TrySetResult(value ?? "");
+    }
+
+    [Fact]
+    public async Task WaitsForAnotherPackagingOfTheCloneThenFindsItsPackagesUpToDate()
+    {
+        var repository = new PackagedRepository(_directory);
+        // The other packaging holds the lock, and its packages are not written yet.
+        var other = repository.HoldPackagingLock();
+        File.Delete(Path.Combine(repository.Artifacts, "inputs.sha256"));
+        File.WriteAllText(Path.Combine(repository.SearchPath, "clang"), "");
+        var log = new FirstLine();
+
+        var packaging = repository.PackageAsync(log: log);
+
+        Assert.Contains("Another packaging of this clone is running: waiting for it to finish", await log.Written.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(packaging.IsCompleted);
+        // It finishes, having written the packages and their inputs, and lets go of the lock.
+        File.WriteAllText(Path.Combine(repository.Artifacts, "inputs.sha256"), PackageInputs.Hash(repository.Root, Packager.RuntimeIdentifier(repository.Architecture), "10.0.100"));
+        await other.DisposeAsync();
+
+        var result = await packaging.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(result.Rebuilt);
     }
 
     public static TheoryData<string> ChangesThatKeepThePackages() => ["nothing", "touched", "bin and obj", "tests"];

@@ -1,4 +1,4 @@
-using HybridIngest.Offline;
+using HybridIngest.Cli;
 using HybridIngest.Testing;
 
 // The host, its runtimes and these tests are Linux-only (Lambda is).
@@ -40,9 +40,9 @@ static class Bootstraps
     static readonly Lazy<Task<string>> Published = new(PublishAsync);
 
     /// <summary>
-    /// The real Native AOT bootstrap, published once per test run into a temp folder (its own
-    /// artifacts path, so it never races another project's build). HYBRID_BOOTSTRAP names an
-    /// already-published one instead.
+    /// The real Native AOT bootstrap, as the real <see cref="Packager"/> packages it for lambda.zip into
+    /// <see cref="RepositoryLayout.TestArtifacts"/> (shared with the CLI's tests: published once per run
+    /// at most). HYBRID_BOOTSTRAP names an already-published one instead.
     /// </summary>
     public static Task<string> PublishedAsync() => Published.Value;
 
@@ -52,12 +52,9 @@ static class Bootstraps
         {
             return given;
         }
-        var output = TempDirectories.Create("hybrid-bootstrap-");
-        var build = Path.Combine(output, "build");
-        await DotnetPublish.RunAsync(RepositoryLayout.FunctionProject, "linux-x64", Path.Combine(output, "publish"), ["--artifacts-path", build]);
-        // Only the executable is needed; the intermediate files are large.
-        Directory.Delete(build, recursive: true);
-        return Path.Combine(output, "publish", "bootstrap");
+        var packaged = await new Packager(RepositoryLayout.Root, TextWriter.Null)
+            .PackageAsync(Packager.HostArchitecture, RepositoryLayout.TestArtifacts, CancellationToken.None);
+        return packaged.Bootstrap;
     }
 
     /// <summary>

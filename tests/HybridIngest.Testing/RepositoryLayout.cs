@@ -22,6 +22,15 @@ public static class RepositoryLayout
     /// <summary>The function's project folder.</summary>
     public static string FunctionProject { get; } = Path.Combine(Root, "src", "HybridIngest.Function");
 
+    /// <summary>
+    /// Where the tests that need lambda.zip and server.zip have the real Packager put them:
+    /// HYBRID_TEST_ARTIFACTS, else the repository's artifacts/ (where <c>hybrid package</c> and the demo
+    /// put them). Every test project packages into this one folder, so a run publishes each package
+    /// once at most (the Packager's lock makes the other project wait, then finds them up to date).
+    /// </summary>
+    public static string TestArtifacts { get; } =
+        Environment.GetEnvironmentVariable("HYBRID_TEST_ARTIFACTS") is { Length: > 0 } given ? given : Path.Combine(Root, "artifacts");
+
     static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
