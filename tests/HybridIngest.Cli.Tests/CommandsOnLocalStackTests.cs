@@ -11,7 +11,7 @@ namespace HybridIngest.Cli.Tests;
 /// host with the packaged bootstrap. Up with --no-terraform: these commands read the stack's state,
 /// not Terraform's (the walkthrough and the demo apply infra/).
 /// </summary>
-[Collection(LocalStackCollection.Name)]
+[Collection(InterruptedDemoCollection.Name)]
 public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDisposable
 {
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-commands-test").FullName;

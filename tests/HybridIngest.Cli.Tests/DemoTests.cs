@@ -85,6 +85,23 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
             .Select(m => KeyValuePair.Create(m.Groups[1].Value, m.Groups[2].Value))
             .OrderBy(e => e.Key, StringComparer.Ordinal);
     }
+}
+
+/// <summary>
+/// <c>hybrid demo</c> interrupted with Ctrl+C once its whole stack is up: a class of its own, so it
+/// runs in another lane than the demo's full run (see <see cref="LocalStackCollection"/>).
+/// </summary>
+[Collection(InterruptedDemoCollection.Name)]
+public sealed class InterruptedDemoTests(PackagedArtifacts artifacts) : IDisposable
+{
+    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
+    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
+
+    public void Dispose()
+    {
+        StackLeftovers.CleanUp(_stateDirectory);
+        Directory.Delete(_benchOutput, recursive: true);
+    }
 
     [Fact]
     public async Task TearsDownOnCtrlC()

@@ -11,6 +11,9 @@ using HybridIngest.Contracts;
 using HybridIngest.Offline;
 using HybridIngest.Testing;
 
+// Three lanes of local stacks (below) beside the other tests.
+[assembly: Xunit.v3.Parallelization(MaxThreads = 3)]
+
 namespace HybridIngest.Cli.Tests;
 
 /// <summary>
@@ -198,13 +201,15 @@ public sealed partial class LocalStackTests(PackagedArtifacts artifacts) : IDisp
 }
 
 /// <summary>
-/// The tests that bring a whole local stack up run in two collections, which xunit runs side by
-/// side: a stack spends most of its time waiting (Terraform's provider polls moto), so two at once
-/// take little longer than one. Each test has its own state directory, ports and moto_server. The
-/// lanes are balanced by the time their tests take (CI on 2 cores, 2026-12-02, commit e0e2dea): this
-/// one ReadmeWalkthroughTests 3.1 min (it applies infra/), ServerFleetTests 1.1, LocalInvokeTests,
-/// LocalStackTests and CommandsOnLocalStackTests about 0.3 each; the other the two demos 2.3 + 2.3
-/// and LabClientsTests 0.2 (the --no-terraform stacks take seconds, the applies minutes).
+/// The tests that bring a whole local stack up run in three collections, which xunit runs side by
+/// side (three threads for this assembly): a stack spends much of its time waiting (Terraform's
+/// provider polls moto), so the applies of three lanes overlap their waits. Each test has its own
+/// state directory, ports and moto_server. The lanes are balanced by the time their tests took (CI on
+/// 2 cores, 2026-12-02, commit c0bec8b, two lanes then): this one ReadmeWalkthroughTests 2.8 min (it
+/// applies infra/), LocalInvokeTests 0.4 and LocalStackTests 0.6; the demo's lane DemoTests 3.5 and
+/// LabClientsTests 0.6; the interrupted demo's lane InterruptedDemoTests 2.5 (it applies infra/),
+/// ServerFleetTests 1.2 and CommandsOnLocalStackTests 0.5 (the --no-terraform stacks take seconds,
+/// the applies minutes).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
@@ -212,11 +217,18 @@ public sealed class LocalStackCollection : ICollectionFixture<PackagedArtifacts>
     public const string Name = "local stack";
 }
 
-/// <summary>The second lane: the demo's tests (each brings its own stack up and down) and the lab clients' test.</summary>
+/// <summary>The second lane: the demo's full run and the lab clients' test.</summary>
 [CollectionDefinition(Name)]
 public sealed class DemoCollection : ICollectionFixture<PackagedArtifacts>
 {
     public const string Name = "demo";
+}
+
+/// <summary>The third lane: the interrupted demo, the server fleet and the commands on a local stack.</summary>
+[CollectionDefinition(Name)]
+public sealed class InterruptedDemoCollection : ICollectionFixture<PackagedArtifacts>
+{
+    public const string Name = "interrupted demo";
 }
 
 /// <summary>

@@ -14,7 +14,7 @@ namespace HybridIngest.Cli.Tests;
 /// (Invoke API → local Lambda host → bootstrap → balancer → servers → moto); then one server killed
 /// with SIGKILL. One stack for all of it: bringing one up takes minutes.
 /// </summary>
-[Collection(LocalStackCollection.Name)]
+[Collection(InterruptedDemoCollection.Name)]
 public sealed class ServerFleetTests(PackagedArtifacts artifacts) : IDisposable
 {
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-fleet-test").FullName;
