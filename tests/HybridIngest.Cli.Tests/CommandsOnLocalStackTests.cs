@@ -14,14 +14,9 @@ namespace HybridIngest.Cli.Tests;
 [Collection(InterruptedDemoCollection.Name)]
 public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDisposable
 {
-    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-commands-test").FullName;
-    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-commands-bench").FullName;
+    readonly StackDirectories _directories = new("commands");
 
-    public void Dispose()
-    {
-        StackLeftovers.CleanUp(_stateDirectory);
-        Directory.Delete(_benchOutput, recursive: true);
-    }
+    public void Dispose() => _directories.Dispose();
 
     [Fact]
     public async Task InvokeBenchAndVerifyWorkOnTheLocalStackAndVerifyCatchesAMissingObject()
@@ -30,7 +25,7 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
         var png = origin.Serve("/sample.png", SampleImages.Png).ToString();
         var missing = new Uri(new Uri(png), "/missing.png").ToString();
 
-        var up = await HybridCli.RunAsync("local", "up", "--no-terraform", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory);
+        var up = await HybridCli.RunAsync("local", "up", "--no-terraform", "--state-dir", _directories.State, "--artifacts", artifacts.Directory);
         Assert.True(up.ExitCode == 0, up.Output);
         try
         {
@@ -62,9 +57,9 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
             Assert.True(failing.ExitCode == (int)ExitCode.CheckFailed, failing.Output);
             Assert.Contains(ErrorCodes.DownloadFailed, failing.StandardOutput, StringComparison.Ordinal);
 
-            var bench = await Hybrid("bench", "--url", png, "--requests", "8", "--concurrency", "1,4", "--output", _benchOutput);
+            var bench = await Hybrid("bench", "--url", png, "--requests", "8", "--concurrency", "1,4", "--output", _directories.BenchOutput);
             Assert.True(bench.ExitCode == 0, bench.Output);
-            var run = Assert.Single(Directory.GetDirectories(_benchOutput));
+            var run = Assert.Single(Directory.GetDirectories(_directories.BenchOutput));
             Assert.Equal(
                 [BenchOutputs.LatencyDistributionPng, BenchOutputs.LatencyOverTimePng, BenchOutputs.ResultsJson, BenchOutputs.SamplesCsv, BenchStages.BreakdownPng],
                 Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -85,7 +80,7 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
             Assert.Contains("All 16 object(s)", verifyBench.StandardOutput, StringComparison.Ordinal);
 
             // One object gone behind the pipeline's back: verify must say so and fail.
-            var saved = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(_stateDirectory, "last-results.json")), HybridIngestJsonContext.Default.StoredImagesFile)!;
+            var saved = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(_directories.State, "last-results.json")), HybridIngestJsonContext.Default.StoredImagesFile)!;
             using (var s3 = ImageVerifier.CreateClient(saved.Region, saved.S3Endpoint))
             {
                 await s3.DeleteObjectAsync(saved.Images[3].Bucket, saved.Images[3].Key);
@@ -97,10 +92,10 @@ public sealed class CommandsOnLocalStackTests(PackagedArtifacts artifacts) : IDi
         }
         finally
         {
-            var down = await HybridCli.RunAsync("local", "down", "--state-dir", _stateDirectory);
+            var down = await HybridCli.RunAsync("local", "down", "--state-dir", _directories.State);
             Assert.True(down.ExitCode == 0, down.Output);
         }
     }
 
-    Task<ProcessRun> Hybrid(params string[] arguments) => HybridCli.RunAsync([.. arguments, "--state-dir", _stateDirectory]);
+    Task<ProcessRun> Hybrid(params string[] arguments) => HybridCli.RunAsync([.. arguments, "--state-dir", _directories.State]);
 }

@@ -10,24 +10,19 @@ namespace HybridIngest.Cli.Tests;
 [Collection(DemoCollection.Name)]
 public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
 {
-    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
-    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
+    readonly StackDirectories _directories = new("demo");
 
-    public void Dispose()
-    {
-        StackLeftovers.CleanUp(_stateDirectory);
-        Directory.Delete(_benchOutput, recursive: true);
-    }
+    public void Dispose() => _directories.Dispose();
 
     [Fact]
     public async Task StoresEverySampleBenchesVerifiesReportsAndTearsDown()
     {
         var lines = new ConcurrentQueue<string>();
         await using var demo = HybridCli.Start(lines,
-            "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory,
-            "--requests", "20", "--concurrency", "1,4", "--output", _benchOutput);
+            "demo", "--state-dir", _directories.State, "--artifacts", artifacts.Directory,
+            "--requests", "20", "--concurrency", "1,4", "--output", _directories.BenchOutput);
 
-        var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
+        var stack = await StackLeftovers.WaitForStackAsync(_directories.State, demo);
         var exitCode = await demo.Exited;
         var printed = string.Join(Environment.NewLine, lines);
 
@@ -42,17 +37,17 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
         Assert.Contains("all 44 stored objects are in S3", printed, StringComparison.Ordinal);
         Assert.Contains("Demo passed", printed, StringComparison.Ordinal);
 
-        var results = Assert.Single(Directory.GetDirectories(_benchOutput));
+        var results = Assert.Single(Directory.GetDirectories(_directories.BenchOutput));
         Assert.Contains(Path.GetFileName(results), printed, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.ResultsJson)));
         Assert.True(File.Exists(Path.Combine(results, BenchOutputs.LatencyDistributionPng)));
 
         // The demo shows the teardown as on AWS: terraform destroy, then the processes stopped.
-        var terraformLog = File.ReadAllText(Path.Combine(_stateDirectory, "logs", "terraform.log"));
+        var terraformLog = File.ReadAllText(Path.Combine(_directories.State, "logs", "terraform.log"));
         Assert.Contains("$ terraform destroy", terraformLog, StringComparison.Ordinal);
         AssertAppliedOutputsAreTheDefaultsWithoutTerraform(terraformLog);
         Assert.Empty(StackLeftovers.AliveOf(stack));
-        Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
+        Assert.False(File.Exists(Path.Combine(_directories.State, "state.json")));
     }
 
     /// <summary>
@@ -94,24 +89,19 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
 [Collection(InterruptedDemoCollection.Name)]
 public sealed class InterruptedDemoTests(PackagedArtifacts artifacts) : IDisposable
 {
-    readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-demo-test").FullName;
-    readonly string _benchOutput = Directory.CreateTempSubdirectory("hybrid-demo-bench").FullName;
+    readonly StackDirectories _directories = new("demo");
 
-    public void Dispose()
-    {
-        StackLeftovers.CleanUp(_stateDirectory);
-        Directory.Delete(_benchOutput, recursive: true);
-    }
+    public void Dispose() => _directories.Dispose();
 
     [Fact]
     public async Task TearsDownOnCtrlC()
     {
         var lines = new ConcurrentQueue<string>();
         await using var demo = HybridCli.Start(lines,
-            "demo", "--state-dir", _stateDirectory, "--artifacts", artifacts.Directory, "--output", _benchOutput);
+            "demo", "--state-dir", _directories.State, "--artifacts", artifacts.Directory, "--output", _directories.BenchOutput);
 
         // Interrupted once the whole stack is up, which is when the most is running.
-        var stack = await StackLeftovers.WaitForStackAsync(_stateDirectory, demo);
+        var stack = await StackLeftovers.WaitForStackAsync(_directories.State, demo);
         if (stack is null)
         {
             await demo.Exited;
@@ -125,6 +115,6 @@ public sealed class InterruptedDemoTests(PackagedArtifacts artifacts) : IDisposa
         Assert.True(exitCode == (int)ExitCode.Cancelled, $"exit code {exitCode}{Environment.NewLine}{printed}");
         Assert.Contains("everything the demo started is stopped", printed, StringComparison.Ordinal);
         Assert.Empty(StackLeftovers.AliveOf(stack));
-        Assert.False(File.Exists(Path.Combine(_stateDirectory, "state.json")));
+        Assert.False(File.Exists(Path.Combine(_directories.State, "state.json")));
     }
 }

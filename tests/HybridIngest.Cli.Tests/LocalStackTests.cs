@@ -247,6 +247,22 @@ public sealed class PackagedArtifacts : IAsyncLifetime
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
+/// <summary>
+/// A stack test's own state directory and bench output folder; disposing it stops whatever the stack
+/// left running and removes both.
+/// </summary>
+public sealed class StackDirectories(string name) : IDisposable
+{
+    public string State { get; } = Directory.CreateTempSubdirectory($"hybrid-{name}-test").FullName;
+    public string BenchOutput { get; } = Directory.CreateTempSubdirectory($"hybrid-{name}-bench").FullName;
+
+    public void Dispose()
+    {
+        StackLeftovers.CleanUp(State);
+        Directory.Delete(BenchOutput, recursive: true);
+    }
+}
+
 /// <summary>The built <c>hybrid</c> command, run the way a user runs it, from the repository root.</summary>
 public static class HybridCli
 {
