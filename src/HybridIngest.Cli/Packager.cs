@@ -129,6 +129,9 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
     /// </summary>
     async Task<FileStream> LockAsync(CancellationToken cancellationToken)
     {
+        // flock's EWOULDBLOCK, which .NET reports as the IOException's HResult; any other failure
+        // to open the file (a read-only folder, say) is not a packaging to wait for.
+        const int LockHeldElsewhere = 11;
         var path = Path.Combine(repositoryRoot, "artifacts", ".packaging.lock");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         for (var waiting = false; ; waiting = true)
@@ -137,13 +140,17 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            catch (IOException e) when (e.HResult == LockHeldElsewhere && !cancellationToken.IsCancellationRequested)
             {
                 if (!waiting)
                 {
                     log.WriteLine($"Another packaging of this clone is running: waiting for it to finish ({path}).");
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new UserException($"Cannot take the packaging lock {path}: {e.Message}", ExitCode.Error);
             }
         }
     }

@@ -139,6 +139,21 @@ public sealed class PackagerTests : IDisposable
     }
 
     [Fact]
+    public async Task SaysWhenItCannotTakeThePackagingLockInsteadOfWaiting()
+    {
+        var repository = new PackagedRepository(_directory);
+        // Not a lock another packaging holds: a path the lock file cannot be opened at.
+        Directory.CreateDirectory(Path.Combine(repository.Root, "artifacts", ".packaging.lock"));
+        File.Delete(Path.Combine(repository.Artifacts, "inputs.sha256"));
+        File.WriteAllText(Path.Combine(repository.SearchPath, "clang"), "");
+
+        var error = await Assert.ThrowsAsync<UserException>(() => repository.PackageAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(ExitCode.Error, error.ExitCode);
+        Assert.Contains("Cannot take the packaging lock", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitsForAnotherPackagingOfTheCloneThenFindsItsPackagesUpToDate()
     {
         var repository = new PackagedRepository(_directory);
