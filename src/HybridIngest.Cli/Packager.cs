@@ -127,12 +127,14 @@ public sealed class Packager(string repositoryRoot, TextWriter log, string? sear
     /// through the same obj/ folders, and the one that waited then finds the packages up to date. The
     /// lock is the file's (flock, through FileShare.None), released when the process ends however it ends.
     /// </summary>
+    internal static string LockPath(string repositoryRoot) => Path.Combine(repositoryRoot, "artifacts", ".packaging.lock");
+
     async Task<FileStream> LockAsync(CancellationToken cancellationToken)
     {
         // flock's EWOULDBLOCK, which .NET reports as the IOException's HResult; any other failure
         // to open the file (a read-only folder, say) is not a packaging to wait for.
         const int LockHeldElsewhere = 11;
-        var path = Path.Combine(repositoryRoot, "artifacts", ".packaging.lock");
+        var path = LockPath(repositoryRoot);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         for (var waiting = false; ; waiting = true)
         {

@@ -122,7 +122,7 @@ public sealed class PackagerTests : IDisposable
         /// <summary>Holds the clone's packaging lock, as a packaging in another process does while it publishes.</summary>
         public FileStream HoldPackagingLock()
         {
-            var path = Path.Combine(Root, "artifacts", ".packaging.lock");
+            var path = Packager.LockPath(Root);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
@@ -143,7 +143,7 @@ public sealed class PackagerTests : IDisposable
     {
         var repository = new PackagedRepository(_directory);
         // Not a lock another packaging holds: a path the lock file cannot be opened at.
-        Directory.CreateDirectory(Path.Combine(repository.Root, "artifacts", ".packaging.lock"));
+        Directory.CreateDirectory(Packager.LockPath(repository.Root));
         File.Delete(Path.Combine(repository.Artifacts, "inputs.sha256"));
         File.WriteAllText(Path.Combine(repository.SearchPath, "clang"), "");
 
