@@ -118,14 +118,29 @@ public sealed class IdempotentRetryTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     [Fact]
-    public async Task SixteenAtOnceStoreOneImageAndAllGetItsAnswer()
+    public async Task FifteenDuplicatesOnTwoServersWaitForTheFirstAndAllGetItsAnswer()
     {
-        var origin = new HeldImage(moto.Origin, "retry/hammer.png");
-        await using var one = moto.StartServer();
-        await using var two = moto.StartServer();
+        // The first claims the id, then fifteen duplicates find the claim at once. Not sixteen claims at
+        // the same instant: that would test the conditional write itself, which S3 lets through once
+        // and moto (check, then write, without a lock) can let through twice.
+        var origin = new HeldImage(moto.Origin, "retry/hammer.png", hold: true);
+        var log = new CollectingLoggerProvider();
+        var settings = new Dictionary<string, string>
+        {
+            ["INGEST_DUPLICATE_WAIT_SECONDS"] = "60", // bounds the test; the first is released long before
+            ["Logging:LogLevel:HybridIngest.Server"] = "Debug",
+        };
+        await using var one = moto.StartServer(settings, services => services.AddSingleton<ILoggerProvider>(log));
+        await using var two = moto.StartServer(settings, services => services.AddSingleton<ILoggerProvider>(log));
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 16)
-            .Select(i => OkBodyAsync(PostAsync(i % 2 == 0 ? one : two, origin.Url, "retry-hammer"))));
+        var first = OkBodyAsync(PostAsync(one, origin.Url, "retry-hammer"));
+        await origin.Arrived; // its claim is in S3
+        var duplicates = Enumerable.Range(0, 15)
+            .Select(i => OkBodyAsync(PostAsync(i % 2 == 0 ? one : two, origin.Url, "retry-hammer")))
+            .ToList();
+        await log.WaitForAsync(l => l.EventId == 22, count: 15).WaitAsync(TimeSpan.FromSeconds(60)); // each found the claim and waits
+        origin.Release();
+        var answers = await Task.WhenAll([first, .. duplicates]);
 
         Assert.Single(answers.Distinct());
         Assert.Equal(1, origin.Requests);

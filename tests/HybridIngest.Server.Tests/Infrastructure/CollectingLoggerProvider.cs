@@ -12,22 +12,23 @@ public sealed record LogLine(string Category, LogLevel Level, int EventId, IRead
 public sealed class CollectingLoggerProvider : ILoggerProvider
 {
     readonly ConcurrentQueue<LogLine> _lines = new();
-    readonly List<(Func<LogLine, bool> Match, TaskCompletionSource<LogLine> Seen)> _waiters = [];
+    readonly List<Waiter> _waiters = [];
 
     public IReadOnlyList<LogLine> Lines => [.. _lines];
 
-    /// <summary>Completes with the first line (already written or to come) that matches.</summary>
-    public Task<LogLine> WaitForAsync(Func<LogLine, bool> match)
+    /// <summary>Completes with the <paramref name="count"/>th line (already written or to come) that matches.</summary>
+    public Task<LogLine> WaitForAsync(Func<LogLine, bool> match, int count = 1)
     {
         lock (_waiters)
         {
-            if (_lines.FirstOrDefault(match) is { } seen)
+            var seen = _lines.Where(match).Take(count).ToList();
+            if (seen.Count == count)
             {
-                return Task.FromResult(seen);
+                return Task.FromResult(seen[^1]);
             }
-            var waiter = new TaskCompletionSource<LogLine>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((match, waiter));
-            return waiter.Task;
+            var waiter = new Waiter(match, count - seen.Count);
+            _waiters.Add(waiter);
+            return waiter.Seen.Task;
         }
     }
 
@@ -40,11 +41,21 @@ public sealed class CollectingLoggerProvider : ILoggerProvider
         lock (_waiters)
         {
             _lines.Enqueue(line);
-            foreach (var (match, seen) in _waiters.Where(w => w.Match(line)))
+            foreach (var waiter in _waiters.Where(w => w.Match(line)))
             {
-                seen.TrySetResult(line);
+                if (--waiter.Remaining == 0)
+                {
+                    waiter.Seen.TrySetResult(line);
+                }
             }
         }
+    }
+
+    sealed class Waiter(Func<LogLine, bool> match, int remaining)
+    {
+        public Func<LogLine, bool> Match { get; } = match;
+        public int Remaining { get; set; } = remaining;
+        public TaskCompletionSource<LogLine> Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     sealed class Collector(string category, CollectingLoggerProvider provider) : ILogger
