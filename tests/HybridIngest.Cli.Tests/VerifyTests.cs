@@ -8,43 +8,51 @@ using Spectre.Console.Testing;
 
 namespace HybridIngest.Cli.Tests;
 
-/// <summary>verify against a real moto_server's S3 API.</summary>
-public sealed class VerifyTests : IAsyncLifetime
+/// <summary>verify against a real moto_server's S3 API: one moto_server for the class, a bucket for each test.</summary>
+public sealed class VerifyTests(VerifyTests.Emulator emulator) : IClassFixture<VerifyTests.Emulator>, IAsyncLifetime
 {
-    const string Bucket = "verify-test";
+    /// <summary>The class's moto_server.</summary>
+    public sealed class Emulator : IAsyncLifetime
+    {
+        public MotoProcess Moto { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync() => Moto = await MotoProcess.StartAsync();
+
+        public async ValueTask DisposeAsync() => await Moto.DisposeAsync();
+    }
+
     const int MiB = 1024 * 1024;
     // S3's smallest part but the last, and the server's part size.
     const int PartSize = 5 * MiB;
     static readonly byte[] Image = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4, 5];
 
-    MotoProcess _moto = null!;
+    readonly string _bucket = $"verify-{Guid.NewGuid():N}";
     IAmazonS3 _s3 = null!;
     readonly string _stateDirectory = Directory.CreateTempSubdirectory("hybrid-verify-test").FullName;
 
     public async ValueTask InitializeAsync()
     {
-        _moto = await MotoProcess.StartAsync();
-        _s3 = ImageVerifier.CreateClient("us-east-1", _moto.Endpoint.ToString());
-        await _s3.PutBucketAsync(Bucket);
+        _s3 = ImageVerifier.CreateClient("us-east-1", emulator.Moto.Endpoint.ToString());
+        await _s3.PutBucketAsync(_bucket);
         await PutAsync("images/good.png", Image);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _s3.Dispose();
-        await _moto.DisposeAsync();
         Directory.Delete(_stateDirectory, recursive: true);
+        return ValueTask.CompletedTask;
     }
 
-    static StoredImage Reported(string key, long? size = null, string? sha256 = null) => new()
+    StoredImage Reported(string key, long? size = null, string? sha256 = null) => new()
     {
-        Bucket = Bucket,
+        Bucket = _bucket,
         Key = key,
         Size = size ?? Image.Length,
         Sha256 = sha256 ?? Convert.ToHexStringLower(SHA256.HashData(Image)),
     };
 
-    static StoredImage Reported(string key, byte[] bytes) => Reported(key, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    StoredImage Reported(string key, byte[] bytes) => Reported(key, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
 
     async Task<VerifyResult> VerifyAsync(StoredImage image) =>
         Assert.Single(await new ImageVerifier(_s3).VerifyAsync([image], CancellationToken.None));
@@ -118,11 +126,11 @@ public sealed class VerifyTests : IAsyncLifetime
             new Amazon.Runtime.BasicAWSCredentials(MotoServer.AccessKeyId, MotoServer.SecretAccessKey),
             new AmazonS3Config
             {
-                ServiceURL = _moto.Endpoint.ToString(),
+                ServiceURL = emulator.Moto.Endpoint.ToString(),
                 ForcePathStyle = true,
                 RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
             });
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "images/plain.png", InputStream = new MemoryStream(Image) });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "images/plain.png", InputStream = new MemoryStream(Image) });
         var store = Save(Reported("images/plain.png"));
         var console = new TestConsole();
 
@@ -142,7 +150,7 @@ public sealed class VerifyTests : IAsyncLifetime
         // whose bytes changed after S3 checked them.
         await _s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = Bucket,
+            BucketName = _bucket,
             Key = "images/mislabelled.png",
             InputStream = new MemoryStream(Image),
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
@@ -162,7 +170,7 @@ public sealed class VerifyTests : IAsyncLifetime
     public async Task FindsADeletedObjectMissing()
     {
         Assert.Equal(VerifyStatus.Ok, (await VerifyAsync(Reported("images/good.png"))).Status);
-        await _s3.DeleteObjectAsync(Bucket, "images/good.png");
+        await _s3.DeleteObjectAsync(_bucket, "images/good.png");
 
         var result = await VerifyAsync(Reported("images/good.png"));
 
@@ -206,7 +214,7 @@ public sealed class VerifyTests : IAsyncLifetime
 
     Task PutAsync(string key, byte[] bytes) => _s3.PutObjectAsync(new PutObjectRequest
     {
-        BucketName = Bucket,
+        BucketName = _bucket,
         Key = key,
         InputStream = new MemoryStream(bytes),
         ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
@@ -217,7 +225,7 @@ public sealed class VerifyTests : IAsyncLifetime
     {
         var upload = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
         {
-            BucketName = Bucket,
+            BucketName = _bucket,
             Key = key,
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
         });
@@ -226,7 +234,7 @@ public sealed class VerifyTests : IAsyncLifetime
         {
             var part = await _s3.UploadPartAsync(new UploadPartRequest
             {
-                BucketName = Bucket,
+                BucketName = _bucket,
                 Key = key,
                 UploadId = upload.UploadId,
                 PartNumber = number,
@@ -237,7 +245,7 @@ public sealed class VerifyTests : IAsyncLifetime
         }
         await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
-            BucketName = Bucket,
+            BucketName = _bucket,
             Key = key,
             UploadId = upload.UploadId,
             PartETags = parts,
@@ -252,7 +260,7 @@ public sealed class VerifyTests : IAsyncLifetime
             Source = "invoke",
             CreatedAt = DateTimeOffset.UtcNow,
             Region = "us-east-1",
-            S3Endpoint = _moto.Endpoint.ToString(),
+            S3Endpoint = emulator.Moto.Endpoint.ToString(),
             Images = images,
         });
         return store;
