@@ -80,10 +80,12 @@ public sealed partial class LocalStackTests(PackagedArtifacts artifacts) : IDisp
     {
         // A copy of the packages (up to date, so up does not republish) whose server.zip holds a
         // server that exits at once: by then up has started moto_server (and created the bucket).
+        // Not the packaging lock, which another test project's packaging may hold meanwhile.
         var broken = Directory.CreateTempSubdirectory("hybrid-broken-artifacts").FullName;
         try
         {
-            foreach (var file in Directory.EnumerateFiles(artifacts.Directory, "*", SearchOption.AllDirectories))
+            foreach (var file in Directory.EnumerateFiles(artifacts.Directory, "*", SearchOption.AllDirectories)
+                .Where(file => file != Packager.LockPath(RepositoryLayout.Root)))
             {
                 var copy = Path.Combine(broken, Path.GetRelativePath(artifacts.Directory, file));
                 Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
