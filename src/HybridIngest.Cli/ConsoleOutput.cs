@@ -37,13 +37,14 @@ public static class ConsoleOutput
     /// <summary>
     /// Runs a long step. On a terminal, a spinner with the title and the seconds so far; otherwise
     /// (a pipe, a CI log) no spinner: a line with the title when it starts and one every
-    /// <see cref="PipedHeartbeat"/> with the seconds so far.
+    /// <see cref="PipedHeartbeat"/> with the seconds so far. <paramref name="progress"/>, if given,
+    /// says how far the step has got ("12 of 49 resources"; null while it cannot tell), after the seconds.
     /// </summary>
-    public static async Task<T> LongStepAsync<T>(this IAnsiConsole console, string title, Func<Task<T>> step, TimeProvider? time = null)
+    public static async Task<T> LongStepAsync<T>(this IAnsiConsole console, string title, Func<Task<T>> step, Func<string?>? progress = null, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
         var started = time.GetTimestamp();
-        string Elapsed() => $"{time.GetElapsedTime(started).TotalSeconds:0} s";
+        string Elapsed() => $"{time.GetElapsedTime(started).TotalSeconds:0} s" + (progress?.Invoke() is { } done ? $", {done}" : "");
         if (console.Profile.Capabilities.Interactive)
         {
             return await console.Status().StartAsync(title, async context =>

@@ -46,10 +46,11 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
             started.Add(moto);
             var motoEndpoint = StackProcess.Endpoint(moto);
 
+            var applied = new TerraformProgress();
             var outputs = options.Terraform
                 ? await StepAsync("Applying infra/ to moto_server (terraform init + apply)",
-                    () => ApplyAsync(motoEndpoint, artifacts, cancellationToken),
-                    o => $"applied: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})")
+                    () => ApplyAsync(motoEndpoint, artifacts, applied, cancellationToken),
+                    o => $"applied {applied.Done} resources: function {o.FunctionName}, bucket {o.Bucket} ({o.Region})", applied.Describe)
                 : await StepAsync("Creating the bucket on moto_server (--no-terraform: infra/ is not applied)",
                     () => CreateBucketAsync(motoEndpoint, cancellationToken),
                     o => $"bucket {o.Bucket} ({o.Region}); the function and the server get infra/'s default settings");
@@ -178,7 +179,9 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         {
             try
             {
-                await StepAsync("Destroying the Terraform stack on moto_server", () => DestroyAsync(status, cancellationToken), _ => "destroyed");
+                var destroyed = new TerraformProgress();
+                await StepAsync("Destroying the Terraform stack on moto_server", () => DestroyAsync(status, destroyed, cancellationToken),
+                    count => $"destroyed {count} resources", destroyed.Describe);
             }
             catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
             {
@@ -205,10 +208,10 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         ? status with { Processes = [.. status.Processes.Select(p => p with { Alive = StackProcess.IsAlive(p) })] }
         : null;
 
-    async Task<T> StepAsync<T>(string title, Func<Task<T>> step, Func<T, string> done)
+    async Task<T> StepAsync<T>(string title, Func<Task<T>> step, Func<T, string> done, Func<string?>? progress = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await console.LongStepAsync(title, step);
+        var result = await console.LongStepAsync(title, step, progress);
         console.MarkupLineInterpolated($"[green]✓[/] {done(result)} [grey]({clock.Elapsed.TotalSeconds:0.0} s)[/]");
         return result;
     }
@@ -219,11 +222,11 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         return await new Packager(repositoryRoot, log).PackageAsync(Packager.HostArchitecture, artifactsDirectory, cancellationToken);
     }
 
-    async Task<StackOutputs> ApplyAsync(string motoEndpoint, LocalArtifacts artifacts, CancellationToken cancellationToken)
+    async Task<StackOutputs> ApplyAsync(string motoEndpoint, LocalArtifacts artifacts, TerraformProgress progress, CancellationToken cancellationToken)
     {
         var terraform = Terraform();
         await terraform.InitAsync(cancellationToken);
-        await terraform.ApplyAsync(Variables(motoEndpoint, artifacts), cancellationToken);
+        await terraform.ApplyAsync(Variables(motoEndpoint, artifacts), progress, cancellationToken);
         return StackOutputs.From(await terraform.OutputsAsync(cancellationToken));
     }
 
@@ -236,11 +239,11 @@ public sealed class LocalStack(LocalState state, string repositoryRoot, IAnsiCon
         return outputs;
     }
 
-    async Task<int> DestroyAsync(LocalStackStatus status, CancellationToken cancellationToken)
+    async Task<int> DestroyAsync(LocalStackStatus status, TerraformProgress progress, CancellationToken cancellationToken)
     {
         var terraform = Terraform();
-        await terraform.DestroyAsync(Variables(status.S3Endpoint, new LocalArtifacts(state.RunDirectory)), cancellationToken);
-        return 0;
+        await terraform.DestroyAsync(Variables(status.S3Endpoint, new LocalArtifacts(state.RunDirectory)), progress, cancellationToken);
+        return progress.Done;
     }
 
     static Dictionary<string, string> Variables(string motoEndpoint, LocalArtifacts artifacts) => new()

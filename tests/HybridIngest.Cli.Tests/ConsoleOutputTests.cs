@@ -1,3 +1,4 @@
+using HybridIngest.Cli.Local;
 using Microsoft.Extensions.Time.Testing;
 using Spectre.Console.Testing;
 
@@ -42,7 +43,7 @@ public sealed class ConsoleOutputTests : IAsyncLifetime
         var time = new FakeTimeProvider();
         var step = new TaskCompletionSource<int>();
 
-        var running = console.LongStepAsync("Applying infra/", () => step.Task, time);
+        var running = console.LongStepAsync("Applying infra/", () => step.Task, time: time);
         Assert.Equal(["Applying infra/ …"], Lines(console));
 
         time.Advance(ConsoleOutput.PipedHeartbeat);
@@ -53,6 +54,60 @@ public sealed class ConsoleOutputTests : IAsyncLifetime
         Assert.Equal(["Applying infra/ …", "  Applying infra/: still running, 5 s", "  Applying infra/: still running, 10 s"], Lines(console));
         time.Advance(ConsoleOutput.PipedHeartbeat);
         Assert.Equal(3, Lines(console).Length);
+    }
+
+    [Fact]
+    public async Task ALongStepWithProgressSaysHowFarItHasGotOnceItKnows()
+    {
+        var console = new TestConsole { EmitAnsiSequences = false };
+        var time = new FakeTimeProvider();
+        var step = new TaskCompletionSource<int>();
+        var progress = new TerraformProgress();
+
+        var running = console.LongStepAsync("Applying infra/", () => step.Task, progress.Describe, time);
+        time.Advance(ConsoleOutput.PipedHeartbeat);
+        progress.Observe("Plan: 3 to add, 0 to change, 0 to destroy.");
+        progress.Observe("aws_vpc.main: Creation complete after 11s [id=vpc-1]");
+        time.Advance(ConsoleOutput.PipedHeartbeat);
+        step.SetResult(0);
+        await running;
+
+        Assert.Equal(["Applying infra/ …", "  Applying infra/: still running, 5 s", "  Applying infra/: still running, 10 s, 1 of 3 resources"], Lines(console));
+    }
+
+    [Theory]
+    [InlineData("Plan: 2 to add, 1 to change, 0 to destroy.", "3 of 3 resources")]
+    [InlineData("Plan: 1 to import, 2 to add, 0 to change, 1 to destroy.", "3 of 3 resources")]
+    public void TerraformProgressCountsTheResourceChangesOfThePlan(string summary, string expected)
+    {
+        var progress = new TerraformProgress();
+        progress.Observe("data.aws_caller_identity.current: Read complete after 0s [id=123456789012]");
+        Assert.Null(progress.Describe());
+
+        foreach (var line in new[]
+        {
+            summary,
+            "aws_s3_bucket.images: Creating...",
+            "aws_s3_bucket.images: Creation complete after 2s [id=hybrid-ingest-123456789012-us-east-1]",
+            "module.network.aws_route_table.private[0]: Modifications complete after 1s [id=rtb-1]",
+            "aws_lb.server: Still destroying... [id=arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1, 10s elapsed]",
+            "aws_lb.server: Destruction complete after 12s",
+            "Apply complete! Resources: 2 added, 1 changed, 1 destroyed.",
+        })
+        {
+            progress.Observe(line);
+        }
+
+        Assert.Equal(3, progress.Done);
+        Assert.Equal(expected, progress.Describe());
+    }
+
+    [Fact]
+    public void TerraformProgressOfAnApplyWithNothingToDoIsNoneOfNone()
+    {
+        var progress = new TerraformProgress();
+        progress.Observe("No changes. Your infrastructure matches the configuration.");
+        Assert.Equal("0 of 0 resources", progress.Describe());
     }
 
     [Fact]

@@ -45,6 +45,12 @@ public sealed class DemoTests(PackagedArtifacts artifacts) : IDisposable
         // The demo shows the teardown as on AWS: terraform destroy, then the processes stopped.
         var terraformLog = File.ReadAllText(Path.Combine(_directories.State, "logs", "terraform.log"));
         Assert.Contains("$ terraform destroy", terraformLog, StringComparison.Ordinal);
+        // The apply and the destroy each say how many resources they changed, as Terraform counted them.
+        var added = Regex.Match(terraformLog, @"Apply complete! Resources: (\d+) added, 0 changed, 0 destroyed\.").Groups[1].Value;
+        var destroyed = Regex.Match(terraformLog, @"Destroy complete! Resources: (\d+) destroyed\.").Groups[1].Value;
+        Assert.Matches("^[1-9][0-9]*$", added);
+        Assert.Contains($"applied {added} resources: function ", printed, StringComparison.Ordinal);
+        Assert.Contains($"destroyed {destroyed} resources", printed, StringComparison.Ordinal);
         AssertAppliedOutputsAreTheDefaultsWithoutTerraform(terraformLog);
         Assert.Empty(StackLeftovers.AliveOf(stack));
         Assert.False(File.Exists(Path.Combine(_directories.State, "state.json")));

@@ -30,12 +30,12 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
         await RunAsync(arguments, cancellationToken);
     }
 
-    public Task ApplyAsync(IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken) =>
-        RunAsync(["apply", "-input=false", "-auto-approve", $"-state={StateFile}", .. VariableArguments(variables)], cancellationToken);
+    public Task ApplyAsync(IReadOnlyDictionary<string, string> variables, TerraformProgress progress, CancellationToken cancellationToken) =>
+        RunAsync(["apply", "-input=false", "-auto-approve", $"-state={StateFile}", .. VariableArguments(variables)], cancellationToken, progress);
 
-    public Task DestroyAsync(IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken) =>
+    public Task DestroyAsync(IReadOnlyDictionary<string, string> variables, TerraformProgress progress, CancellationToken cancellationToken) =>
         // No refresh: the state is this command's own, and refreshing every resource first doubles the time.
-        RunAsync(["destroy", "-input=false", "-auto-approve", "-refresh=false", $"-state={StateFile}", .. VariableArguments(variables)], cancellationToken);
+        RunAsync(["destroy", "-input=false", "-auto-approve", "-refresh=false", $"-state={StateFile}", .. VariableArguments(variables)], cancellationToken, progress);
 
     /// <summary><c>terraform output -json</c>: each output's value by name.</summary>
     public async Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(CancellationToken cancellationToken)
@@ -50,7 +50,8 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
     static IEnumerable<string> VariableArguments(IReadOnlyDictionary<string, string> variables) =>
         variables.Select(variable => $"-var={variable.Key}={variable.Value}");
 
-    async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>Runs terraform; <paramref name="progress"/>, if given, reads its output as it comes (the buffered output is returned too).</summary>
+    async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TerraformProgress? progress = null)
     {
         Directory.CreateDirectory(stateDirectory);
         var command = CliWrap.Cli.Wrap(Tool.Terraform.Name)
@@ -62,6 +63,10 @@ public sealed class LocalTerraform(string moduleDirectory, string stateDirectory
                 ["TF_INPUT"] = "0",
             })
             .WithValidation(CommandResultValidation.None);
+        if (progress is not null)
+        {
+            command = command.WithStandardOutputPipe(PipeTarget.ToDelegate(progress.Observe));
+        }
         BufferedCommandResult run;
         try
         {
