@@ -41,11 +41,13 @@ public sealed class CollectingLoggerProvider : ILoggerProvider
         lock (_waiters)
         {
             _lines.Enqueue(line);
-            foreach (var waiter in _waiters.Where(w => w.Match(line)))
+            // A waiter that has seen its count is done: it leaves the list, and later lines no longer reach its match.
+            foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
             {
                 if (--waiter.Remaining == 0)
                 {
                     waiter.Seen.TrySetResult(line);
+                    _waiters.Remove(waiter);
                 }
             }
         }
